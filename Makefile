@@ -1,0 +1,41 @@
+# Rumah Kemasan: `make run` serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+
+.PHONY: run test lint format translations extract bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d rumah_kemasan/translations -f --statistics 2>&1 | tail -n 2
+
+run: translations
+	FLASK_CONFIG=development $(BIN)/flask db upgrade
+	FLASK_CONFIG=development $(BIN)/flask data load
+	FLASK_CONFIG=development $(BIN)/flask seed demo --if-empty
+	FLASK_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000 --no-debugger --no-reload
+
+test: translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the message catalogs after changing user-facing strings.
+extract: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o rumah_kemasan/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i rumah_kemasan/translations/messages.pot -d rumah_kemasan/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,28 @@
+"""Flask-Login wiring: the user id carries a session token that logout rotates."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db, login_manager
+from .models import User
+
+
+def init_login(app: Flask) -> None:
+    """Attach Flask-Login and the token-checking user loader."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        uid, _, token = user_id.partition(":")
+        if not uid.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or not user.active or not user.token_matches(token):
+            return None
+        return user

@@ -1,0 +1,205 @@
+"""Units, their areas, users and business profiles."""
+
+from __future__ import annotations
+
+import enum
+import hmac
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import utcnow
+from ..extensions import db
+from ..service_requests.workflow import Role
+from ..types import UTCDateTime, enum_column
+
+
+class Unit(db.Model):
+    """A packaging house (rumah kemasan) run by one local government."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Makassar")
+    region_code: Mapped[str | None] = mapped_column(String(20))
+
+    areas: Mapped[list[Area]] = relationship(back_populates="unit", order_by="Area.position")
+
+
+class AreaKind(enum.Enum):
+    KELURAHAN = "kelurahan"
+    DESA = "desa"
+
+
+class Area(db.Model):
+    """A desa or kelurahan inside a kecamatan of a unit's region; loaded from data files."""
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "kecamatan", "name", name="uq_area_unit_kecamatan_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kecamatan: Mapped[str] = mapped_column(String(120))
+    kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind, "area_kind"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="areas")
+
+
+class User(UserMixin, db.Model):
+    """Anyone who signs in: owners (umkm), staff, supervisors and admins."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "role = 'umkm' OR unit_id IS NOT NULL OR role = 'admin'", name="staff_unit"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), default=Role.OWNER)
+    full_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_purpose: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+    businesses: Mapped[list[Business]] = relationship(
+        back_populates="owner", order_by="Business.name"
+    )
+
+    # Flask-Login: the id carries the session token, so rotating it ends every session and
+    # every remember cookie issued before (SECURITY.md pitfall 1).
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.rotate_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.SUPERVISOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class BusinessScale(enum.Enum):
+    MIKRO = "mikro"
+    KECIL = "kecil"
+    MENENGAH = "menengah"
+
+
+class ProductCategory(enum.Enum):
+    PANGAN = "pangan"
+    FASHION = "fashion"
+    KERAJINAN = "kerajinan"
+    HERBAL_KOSMETIK = "herbal_kosmetik"
+    AGRO = "agro"
+    LAINNYA = "lainnya"
+
+
+class Business(db.Model):
+    """A business profile (UMKM); an owner may have several."""
+
+    __table_args__ = (Index("ix_business_owner_name", "owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    category: Mapped[ProductCategory] = mapped_column(enum_column(ProductCategory, "category"))
+    scale: Mapped[BusinessScale] = mapped_column(enum_column(BusinessScale, "scale"))
+    nib: Mapped[str | None] = mapped_column(String(13))
+    pirt: Mapped[str | None] = mapped_column(String(15))
+    bpom: Mapped[str | None] = mapped_column(String(14))
+    halal: Mapped[str | None] = mapped_column(String(40))
+    cosmetics: Mapped[str | None] = mapped_column(String(13))
+    trademark_status: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    banjar: Mapped[str | None] = mapped_column(String(120))
+    gallery_consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="businesses")
+    area: Mapped[Area | None] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class TokenPurpose(enum.Enum):
+    RESET = "reset"  # e-mailed reset link
+    SET_PASSWORD = "set_password"  # staff-generated link (walk-in owners, owners without e-mail)
+
+
+class OneTimeToken(db.Model):
+    """A single-use link token; only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginAttempt(db.Model):
+    """A failed login, counted for throttling per account key and per address."""
+
+    __table_args__ = (
+        Index("ix_login_attempt_account", "account_key", "at"),
+        Index("ix_login_attempt_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))  # a hash, never the typed login
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsentRecord(db.Model):
+    """What a person agreed to, for which purpose, and when (UU PDP 27/2022)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # registration, gallery
+    purpose: Mapped[str] = mapped_column(Text)
+    granted: Mapped[bool] = mapped_column(default=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

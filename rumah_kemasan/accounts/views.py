@@ -1,0 +1,249 @@
+"""Sign-in, registration, passwords, the owner's profile and business profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import ActionForm
+from ..permissions import get_business_or_404, role_required, visible_businesses
+from ..security import client_address, safe_next
+from ..service_requests.workflow import Role
+from . import services
+from .forms import (
+    BusinessForm,
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetRequestForm,
+)
+from .models import Area, Business, BusinessScale, ProductCategory, Unit, User
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
+account_bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _start_session(user: User, remember: bool = False) -> None:
+    # A fresh session at sign-in (session fixation), keeping only the chosen language.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+@auth_bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        phone = form.phone.normalized
+        email = (form.email.data or "").strip().lower() or None
+        taken = db.session.scalar(select(User).where(User.phone == phone))
+        if taken is not None:
+            form.phone.errors.append(
+                _("This number already has an account. Sign in, or reset the password.")
+            )
+        elif email and db.session.scalar(select(User).where(User.email == email)):
+            form.email.errors.append(
+                _("This e-mail already has an account. Sign in, or reset the password.")
+            )
+        else:
+            user = services.register_owner(form.full_name.data, phone, email, form.password.data)
+            user.locale = session.get("lang", "id")
+            db.session.commit()
+            _start_session(user)
+            flash(_("Welcome! Add your business profile, then file your first request."), "success")
+            return redirect(url_for("account.new_business"))
+    return render_template(
+        "accounts/register.html", form=form, purpose=services.REGISTRATION_PURPOSE
+    )
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data, form.password.data, client_address())
+        except services.Throttled:
+            db.session.commit()
+            flash(_("Too many attempts. Wait 15 minutes, or reset your password."), "error")
+            return render_template("accounts/login.html", form=form), 429
+        if user is not None:
+            db.session.commit()
+            _start_session(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+        db.session.commit()
+        flash(_("The login or password is not correct."), "error")
+        status = 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@auth_bp.route("/logout", methods=["POST"])
+def logout():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.rotate_session_token()  # every copied cookie and remember cookie dies too
+        db.session.commit()
+        logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@auth_bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        current_user.set_password(form.password.data)
+        db.session.commit()
+        _start_session(current_user._get_current_object())
+        flash(_("Your password has been changed. Other devices were signed out."), "success")
+        return redirect(url_for("account.profile"))
+    return render_template("accounts/password.html", form=form)
+
+
+@auth_bp.route("/reset", methods=["GET", "POST"])
+def reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_reset(form.login.data)
+        db.session.commit()
+        # The same answer whether or not the account exists.
+        return render_template("accounts/reset_sent.html")
+    return render_template("accounts/reset.html", form=form)
+
+
+@auth_bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_with_token(token: str):
+    check = services.check_token(token)
+    if check.problem:
+        return render_template("accounts/token_invalid.html", problem=check.problem), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = services.use_token(check.token, form.password.data)
+        if user is None:
+            db.session.rollback()
+            return render_template("accounts/token_invalid.html", problem="used"), 410
+        db.session.commit()
+        _start_session(user)
+        flash(_("Your password is set. You are signed in."), "success")
+        return redirect(url_for("public.home"))
+    return render_template("accounts/reset_form.html", form=form, user=check.token.user)
+
+
+@account_bp.route("", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower() or None
+        clash = email and db.session.scalar(
+            select(User).where(User.email == email, User.id != current_user.id)
+        )
+        if clash:
+            form.email.errors.append(_("This e-mail already belongs to another account."))
+        else:
+            current_user.full_name = form.full_name.data.strip()
+            current_user.email = email
+            current_user.locale = form.locale.data
+            session["lang"] = form.locale.data
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("account.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+def _area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for area in db.session.scalars(
+        select(Area).where(Area.unit_id == unit.id).order_by(Area.position)
+    ):
+        groups.setdefault(area.kecamatan, []).append((area.id, area.name))
+    return groups
+
+
+def _default_unit() -> Unit:
+    unit = db.session.scalar(select(Unit).order_by(Unit.id))
+    if unit is None:
+        abort(503)
+    return unit
+
+
+@account_bp.route("/businesses")
+@login_required
+@role_required(Role.OWNER)
+def businesses():
+    rows = db.session.scalars(visible_businesses(current_user)).all()
+    return render_template("accounts/businesses.html", businesses=rows)
+
+
+def _save_business(form: BusinessForm, business: Business) -> None:
+    business.name = form.name.data.strip()
+    business.category = ProductCategory(form.category.data)
+    business.scale = BusinessScale(form.scale.data)
+    for field in ("nib", "pirt", "bpom", "halal", "cosmetics"):
+        setattr(business, field, getattr(form, field).normalized)
+    business.area_id = form.area_id.data
+    business.banjar = (form.banjar.data or "").strip() or None
+    business.address = (form.address.data or "").strip()
+    business.gallery_consent = bool(form.gallery_consent.data)
+
+
+def _business_form(unit: Unit, obj: Business | None = None) -> BusinessForm:
+    form = BusinessForm(obj=obj)
+    if obj is not None and request.method == "GET":
+        form.category.data = obj.category.value
+        form.scale.data = obj.scale.value
+    form.area_id.choices = _area_choices(unit)
+    return form
+
+
+@account_bp.route("/businesses/new", methods=["GET", "POST"])
+@login_required
+@role_required(Role.OWNER)
+def new_business():
+    unit = _default_unit()
+    form = _business_form(unit)
+    if form.validate_on_submit():
+        business = Business(owner_id=current_user.id, unit_id=unit.id)
+        _save_business(form, business)
+        db.session.add(business)
+        services.record_gallery_consent(current_user, business)
+        db.session.commit()
+        flash(_("Business profile saved."), "success")
+        return redirect(url_for("requests.new", business=business.id))
+    return render_template("accounts/business_form.html", form=form, business=None)
+
+
+@account_bp.route("/businesses/<int:business_id>", methods=["GET", "POST"])
+@login_required
+@role_required(Role.OWNER)
+def edit_business(business_id: int):
+    business = get_business_or_404(business_id)
+    form = _business_form(business.unit, business)
+    if form.validate_on_submit():
+        was = business.gallery_consent
+        _save_business(form, business)
+        if was != business.gallery_consent:
+            services.record_gallery_consent(current_user, business)
+        db.session.commit()
+        flash(_("Business profile saved."), "success")
+        return redirect(url_for("account.businesses"))
+    return render_template("accounts/business_form.html", form=form, business=business)

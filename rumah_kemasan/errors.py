@@ -1,0 +1,58 @@
+"""Friendly error pages with an error id; the 500 handler rolls back."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+
+from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class Conflict(Exception):
+    """Someone else changed the request first; rendered as a 409 page showing who and when."""
+
+    def __init__(self, request_obj, reason: str | None = None):
+        super().__init__(reason or "conflict")
+        self.request_obj = request_obj
+        self.reason = reason
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for HTTP errors, conflicts and database outages."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        db.session.rollback()
+        code = exc.code or 500
+        return render_template("errors/http.html", code=code, error=exc), code
+
+    @app.errorhandler(Conflict)
+    def _conflict(exc: Conflict):
+        db.session.rollback()
+        req = exc.request_obj
+        if req is not None:
+            db.session.refresh(req)
+        return render_template("errors/conflict.html", req=req, reason=exc.reason), 409
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc: OperationalError):
+        error_id = secrets.token_hex(4)
+        log.error("database unavailable [%s]: %s", error_id, exc)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        body = render_template("errors/unavailable.html", error_id=error_id)
+        return body, 503, {"Retry-After": "30"}
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception):
+        error_id = secrets.token_hex(4)
+        log.exception("unhandled error [%s]", error_id)
+        db.session.rollback()
+        return render_template("errors/http.html", code=500, error=None, error_id=error_id), 500

@@ -1,0 +1,18 @@
+"""Import every model so that Alembic and `create_all` see the whole schema."""
+
+from .accounts.models import (  # noqa: F401
+    Area,
+    Business,
+    ConsentRecord,
+    LoginAttempt,
+    OneTimeToken,
+    Unit,
+    User,
+)
+from .notifications.models import OutboxEmail  # noqa: F401
+from .service_requests.models import (  # noqa: F401
+    RequestCounter,
+    RequestEvent,
+    ServiceRequest,
+    ServiceType,
+)

@@ -1,0 +1,99 @@
+"""Who may see and do what, written once and used by views, lists, templates and exports."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from .accounts.models import Business, User
+from .extensions import db
+from .service_requests.models import ServiceRequest
+from .service_requests.workflow import Role
+
+
+def role_required(*roles: Role):
+    """Allow the view only to signed-in users with one of `roles` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def scope_requests(stmt: Select, user: User) -> Select:
+    """Narrow a query over ServiceRequest to the rows `user` may see."""
+    if user.role == Role.OWNER:
+        return stmt.where(ServiceRequest.applicant_id == user.id)
+    if user.role in (Role.STAFF, Role.SUPERVISOR):
+        return stmt.where(ServiceRequest.unit_id == user.unit_id)
+    if user.role == Role.ADMIN:
+        return stmt
+    return stmt.where(False)
+
+
+def visible_requests(user: User) -> Select:
+    """All requests `user` may see."""
+    return scope_requests(select(ServiceRequest), user)
+
+
+def can_view_request(user: User, req: ServiceRequest) -> bool:
+    """True when `user` may open the request."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.OWNER:
+        return req.applicant_id == user.id
+    if user.role in (Role.STAFF, Role.SUPERVISOR):
+        return req.unit_id == user.unit_id
+    return user.role == Role.ADMIN
+
+
+def can_see_internal(user: User) -> bool:
+    """Internal notes are for staff and supervisors only."""
+    return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_act_on_request(user: User, req: ServiceRequest) -> bool:
+    """Staff and supervisors act only on their own unit's requests; owners on their own."""
+    if user.role == Role.ADMIN:
+        return False
+    return can_view_request(user, req)
+
+
+def get_request_or_404(code: str) -> ServiceRequest:
+    """Load a request the current user may see; 404 (never 403) for anyone else's."""
+    stmt = visible_requests(current_user).where(ServiceRequest.code == code)
+    req = db.session.scalar(stmt)
+    if req is None:
+        abort(404)
+    return req
+
+
+def visible_businesses(user: User) -> Select:
+    """Business profiles `user` may see: their own for owners, the unit's for staff."""
+    stmt = select(Business).order_by(Business.name)
+    if user.role == Role.OWNER:
+        return stmt.where(Business.owner_id == user.id)
+    if user.role in (Role.STAFF, Role.SUPERVISOR):
+        return stmt.where(Business.unit_id == user.unit_id)
+    return stmt
+
+
+def get_business_or_404(business_id: int) -> Business:
+    """Load a business the current user may see; 404 otherwise."""
+    business = db.session.scalar(visible_businesses(current_user).where(Business.id == business_id))
+    if business is None:
+        abort(404)
+    return business

@@ -1,0 +1,100 @@
+"""Request forms: filing and editing, transitions, comments, assignment."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..accounts.forms import CATEGORY_LABELS, REQUIRED
+from .models import TargetMarket
+
+MARKET_LABELS = {
+    TargetMarket.LOKAL: _l("Local (Bali)"),
+    TargetMarket.NASIONAL: _l("National"),
+    TargetMarket.EKSPOR: _l("Export"),
+}
+
+
+class RequestForm(FlaskForm):
+    business_id = SelectField(_l("Business"), coerce=int, validators=[DataRequired(REQUIRED)])
+    service_type_id = SelectField(_l("Service"), coerce=int, validators=[DataRequired(REQUIRED)])
+    product_name = StringField(
+        _l("Product name"), validators=[DataRequired(REQUIRED), Length(max=160)]
+    )
+    product_category = SelectField(
+        _l("Product category"),
+        choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        validators=[DataRequired(REQUIRED)],
+    )
+    brief = TextAreaField(
+        _l("What do you need?"),
+        validators=[DataRequired(REQUIRED), Length(max=4000)],
+        description=_l(
+            "Describe the product, what you want to change, colours you like, and where you sell."
+        ),
+    )
+    target_market = SelectField(
+        _l("Target market"),
+        choices=[(m.value, label) for m, label in MARKET_LABELS.items()],
+        validators=[DataRequired(REQUIRED)],
+    )
+    quantity = IntegerField(
+        _l("Quantity to print"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=1_000_000, message=_l("Enter a number of at least 1.")),
+        ],
+        description=_l("Only for printing services."),
+    )
+    packaging_type = StringField(
+        _l("Packaging type"),
+        validators=[Optional(), Length(max=120)],
+        description=_l(
+            "For example standing pouch 250 g, sticker 5×7 cm. Only for printing services."
+        ),
+    )
+
+    def __init__(self, *args, printing_services: set[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._printing = printing_services or set()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.service_type_id.data in self._printing:
+            if not self.quantity.data:
+                self.quantity.errors.append(_l("Printing services need a quantity."))
+                ok = False
+            if not (self.packaging_type.data or "").strip():
+                self.packaging_type.errors.append(_l("Printing services need the packaging type."))
+                ok = False
+        return ok
+
+
+class TransitionForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
+    internal = BooleanField(_l("Internal note (staff only)"))
+    assignee_id = SelectField(
+        _l("Designer"), coerce=int, validate_choice=False, validators=[Optional()]
+    )
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(max=4000)])
+    internal = BooleanField(_l("Internal note (staff only)"))
+
+
+class AssignForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    assignee_id = SelectField(_l("Designer"), coerce=int, validators=[DataRequired(REQUIRED)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])

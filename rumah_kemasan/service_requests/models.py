@@ -1,0 +1,167 @@
+"""The service catalog, requests and their append-only timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Business, ProductCategory, Unit, User
+from ..database import utcnow
+from ..extensions import db
+from ..types import UTCDateTime, enum_column
+from .workflow import Status
+
+
+class ServiceType(db.Model):
+    """One service of the catalog, e.g. label design or sticker printing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_id: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(160))
+    description_id: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    sla_days: Mapped[int] = mapped_column(default=10)
+    free_revisions: Mapped[int] = mapped_column(default=3)
+    includes_printing: Mapped[bool] = mapped_column(default=False)
+    needs_label_checklist: Mapped[bool] = mapped_column(default=False)
+    documents_required: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint("sla_days > 0", name="sla_positive"),
+        CheckConstraint("free_revisions >= 0", name="revisions_nonnegative"),
+    )
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_id
+
+
+class TargetMarket(enum.Enum):
+    LOKAL = "lokal"
+    NASIONAL = "nasional"
+    EKSPOR = "ekspor"
+
+
+class ServiceRequest(db.Model):
+    """A packaging-assistance request, worked through the workflow of DESIGN.md §4."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "status NOT IN ('in_design', 'awaiting_approval', 'approved', 'in_production')"
+            " OR assignee_id IS NOT NULL",
+            name="assignee_when_working",
+        ),
+        CheckConstraint("revision_count >= 0", name="revisions_nonnegative"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
+        # The staff list: newest first, keyset-paginated per unit.
+        Index("ix_request_unit_submitted", "unit_id", "submitted_at", "id"),
+        # Open work by due date (desk, backlog).
+        Index("ix_request_unit_status_due", "unit_id", "status", "due_at"),
+        Index("ix_request_assignee_status", "assignee_id", "status"),
+        Index("ix_request_applicant", "applicant_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    product_name: Mapped[str] = mapped_column(String(160))
+    product_category: Mapped[ProductCategory] = mapped_column(
+        enum_column(ProductCategory, "product_category")
+    )
+    brief: Mapped[str] = mapped_column(Text)
+    target_market: Mapped[TargetMarket] = mapped_column(enum_column(TargetMarket, "target_market"))
+    quantity: Mapped[int | None] = mapped_column()
+    packaging_type: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[Status] = mapped_column(
+        enum_column(Status, "request_status"),
+        default=Status.SUBMITTED,
+    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revision_count: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_seconds: Mapped[int] = mapped_column(default=0)  # working-clock time spent paused
+    last_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    unit: Mapped[Unit] = relationship()
+    business: Mapped[Business] = relationship()
+    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    last_changed_by: Mapped[User | None] = relationship(foreign_keys=[last_changed_by_id])
+    service_type: Mapped[ServiceType] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+
+
+class EventKind(enum.Enum):
+    STATUS = "status"
+    COMMENT = "comment"
+    ASSIGNMENT = "assignment"
+    FILE = "file"
+    CHECKLIST = "checklist"
+    DECISION = "decision"
+    SYSTEM = "system"
+
+
+class Visibility(enum.Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class RequestEvent(db.Model):
+    """One entry of a request's timeline; rows are only ever appended."""
+
+    __table_args__ = (Index("ix_event_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status, "event_from_status"))
+    to_status: Mapped[Status | None] = mapped_column(enum_column(Status, "event_to_status"))
+    note: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "visibility"), default=Visibility.PUBLIC
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class RequestCounter(db.Model):
+    """The last number handed out per year, for human request codes (RK-2026-00042)."""
+
+    __table_args__ = (UniqueConstraint("year", name="uq_request_counter_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column()
+    last: Mapped[int] = mapped_column(default=0)

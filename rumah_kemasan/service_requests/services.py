@@ -1,0 +1,302 @@
+"""State changes for requests: filing, transitions, assignment, comments, walk-ins.
+
+Each service checks, mutates, appends its timeline event and flushes; the view commits once.
+Concurrency: the row's `version` column is an optimistic lock (SQLAlchemy `version_id_col`):
+the UPDATE carries `WHERE version = :seen`, so of two people acting at once exactly one row
+update succeeds and the other raises `Conflict`, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Business, User
+from ..database import utcnow
+from ..errors import Conflict
+from ..extensions import db
+from . import sla
+from .models import (
+    EventKind,
+    RequestCounter,
+    RequestEvent,
+    ServiceRequest,
+    ServiceType,
+    TargetMarket,
+    Visibility,
+)
+from .workflow import (
+    TRANSITIONS,
+    Actor,
+    Refusal,
+    RequestState,
+    Role,
+    Status,
+    check_transition,
+)
+
+
+class Refused(Exception):
+    """The workflow refuses the action; carries the Refusal (its HTTP status and code)."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.code)
+        self.refusal = refusal
+
+
+def actor_of(user: User) -> Actor:
+    """The workflow's view of a user."""
+    return Actor(id=user.id, role=Role(user.role))
+
+
+def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestState:
+    """The workflow's view of a request (`assignee_id` overrides for a prospective claim)."""
+    service = req.service_type
+    return RequestState(
+        status=Status(req.status),
+        owner_id=req.applicant_id,
+        assignee_id=assignee_id if assignee_id is not None else req.assignee_id,
+        includes_printing=service.includes_printing,
+        checklist_required=service.needs_label_checklist,
+        # Drafts, checklists, finals and handover records arrive with the designs issue;
+        # until then their guards stay closed (RequestState defaults them to False).
+    )
+
+
+def _next_code(year: int) -> str:
+    # A conditional increment: concurrent filings each get their own number.
+    for _attempt in range(5):
+        counter = db.session.scalar(select(RequestCounter).where(RequestCounter.year == year))
+        if counter is None:
+            counter = RequestCounter(year=year, last=0)
+            db.session.add(counter)
+            db.session.flush()
+        seen = counter.last
+        result = db.session.execute(
+            update(RequestCounter)
+            .where(RequestCounter.id == counter.id, RequestCounter.last == seen)
+            .values(last=seen + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            db.session.expire(counter)
+            return f"RK-{year}-{seen + 1:05d}"
+    raise RuntimeError("could not allocate a request code")
+
+
+@dataclass
+class RequestInput:
+    business: Business
+    service_type: ServiceType
+    product_name: str
+    product_category: str
+    brief: str
+    target_market: str
+    quantity: int | None = None
+    packaging_type: str | None = None
+
+
+def file_request(
+    data: RequestInput, applicant: User, filed_by: User | None = None
+) -> ServiceRequest:
+    """Create a submitted request with its first timeline event."""
+    from ..accounts.models import ProductCategory
+
+    now = utcnow()
+    printing = data.service_type.includes_printing
+    req = ServiceRequest(
+        code=_next_code(sla.default_calendar().local(now).year),
+        unit_id=data.business.unit_id,
+        business_id=data.business.id,
+        applicant_id=applicant.id,
+        filed_by_id=filed_by.id if filed_by else None,
+        service_type_id=data.service_type.id,
+        product_name=data.product_name.strip(),
+        product_category=ProductCategory(data.product_category),
+        brief=data.brief.strip(),
+        target_market=TargetMarket(data.target_market),
+        quantity=data.quantity if printing else None,
+        packaging_type=(data.packaging_type or "").strip() or None if printing else None,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+        last_changed_at=now,
+        last_changed_by_id=(filed_by or applicant).id,
+    )
+    db.session.add(req)
+    db.session.flush()
+    db.session.add(
+        RequestEvent(
+            request_id=req.id,
+            actor_id=(filed_by or applicant).id,
+            kind=EventKind.STATUS,
+            to_status=Status.SUBMITTED,
+            visibility=Visibility.PUBLIC,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return req
+
+
+def _check_version(req: ServiceRequest, seen_version: int | None) -> None:
+    if seen_version is not None and seen_version != req.version:
+        raise Conflict(req)
+
+
+def _flush_or_conflict(req: ServiceRequest) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(req) from exc
+
+
+def _apply_clock(req: ServiceRequest, source: Status, target: Status, now: datetime) -> None:
+    """Start, pause, resume or stop the SLA clock as the status changes."""
+    cal = sla.default_calendar()
+    if target is Status.ACCEPTED and req.accepted_at is None:
+        req.accepted_at = now
+        req.due_at = sla.due_at(now, req.service_type.sla_days, 0, cal)
+    if req.accepted_at is None:
+        return
+    if req.paused_at is not None and target.clock is not source.clock:
+        req.paused_seconds += int(sla.paused_working_seconds(req.paused_at, now, cal))
+        req.paused_at = None
+        req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
+    if target.clock.value == "paused" and req.paused_at is None:
+        req.paused_at = now
+
+
+def transition(
+    req: ServiceRequest,
+    user: User,
+    target: Status,
+    note: str | None = None,
+    *,
+    seen_version: int | None = None,
+    assignee: User | None = None,
+    internal: bool = False,
+) -> RequestEvent:
+    """Move `req` to `target` as `user`, writing exactly one status event."""
+    _check_version(req, seen_version)
+    source = Status(req.status)
+    actor = actor_of(user)
+    prospective_assignee = None
+    if source is Status.ACCEPTED and target is Status.IN_DESIGN:
+        if user.role == Role.STAFF:
+            prospective_assignee = user  # a staff member claims the job
+        elif assignee is not None:
+            if (
+                assignee.role != Role.STAFF
+                or assignee.unit_id != req.unit_id
+                or not assignee.active
+            ):
+                raise Refused(Refusal.ASSIGNEE_REQUIRED)
+            prospective_assignee = assignee
+    state = state_of(req, assignee_id=prospective_assignee.id if prospective_assignee else None)
+    refusal = check_transition(state, actor, target, note)
+    if refusal is not None:
+        raise Refused(refusal)
+    now = utcnow()
+    if prospective_assignee is not None:
+        req.assignee_id = prospective_assignee.id
+    if TRANSITIONS[(source, target)].counts_revision:
+        req.revision_count += 1
+    if target is Status.COMPLETED:
+        req.completed_at = now
+    elif source is Status.COMPLETED:
+        req.completed_at = None
+    _apply_clock(req, source, target, now)
+    req.status = target
+    req.last_changed_at = now
+    req.last_changed_by_id = user.id
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=user.id,
+        kind=EventKind.STATUS,
+        from_status=source,
+        to_status=target,
+        note=(note or "").strip() or None,
+        visibility=Visibility.INTERNAL if internal and user.is_staff else Visibility.PUBLIC,
+        created_at=now,
+    )
+    db.session.add(event)
+    _flush_or_conflict(req)
+    return event
+
+
+def assign(
+    req: ServiceRequest,
+    supervisor: User,
+    assignee: User,
+    reason: str,
+    *,
+    seen_version: int | None = None,
+) -> RequestEvent:
+    """A supervisor (re)assigns the job; an assignment event, not a status change."""
+    _check_version(req, seen_version)
+    if supervisor.role != Role.SUPERVISOR or supervisor.unit_id != req.unit_id:
+        raise Refused(Refusal.FORBIDDEN)
+    if assignee.role != Role.STAFF or assignee.unit_id != req.unit_id or not assignee.active:
+        raise Refused(Refusal.ASSIGNEE_REQUIRED)
+    if not Status(req.status).is_open:
+        raise Refused(Refusal.NO_SUCH_TRANSITION)
+    if not (reason or "").strip():
+        raise Refused(Refusal.NOTE_REQUIRED)
+    now = utcnow()
+    req.assignee_id = assignee.id
+    req.last_changed_at = now
+    req.last_changed_by_id = supervisor.id
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=supervisor.id,
+        kind=EventKind.ASSIGNMENT,
+        note=f"{assignee.full_name}: {reason.strip()}",
+        visibility=Visibility.INTERNAL,
+        created_at=now,
+    )
+    db.session.add(event)
+    _flush_or_conflict(req)
+    return event
+
+
+def comment(req: ServiceRequest, user: User, text: str, *, internal: bool = False) -> RequestEvent:
+    """Add a comment; internal notes only from staff and supervisors."""
+    text = (text or "").strip()
+    if not text:
+        raise Refused(Refusal.NOTE_REQUIRED)
+    visibility = Visibility.INTERNAL if internal and user.is_staff else Visibility.PUBLIC
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=user.id,
+        kind=EventKind.COMMENT,
+        note=text,
+        visibility=visibility,
+        created_at=utcnow(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
+    """The owner edits a request that waits on them (needs information) or is still new."""
+    if req.applicant_id != user.id or Status(req.status) not in (
+        Status.SUBMITTED,
+        Status.NEEDS_INFO,
+    ):
+        raise Refused(Refusal.FORBIDDEN)
+    printing = data.service_type.includes_printing
+    req.product_name = data.product_name.strip()
+    from ..accounts.models import ProductCategory
+
+    req.product_category = ProductCategory(data.product_category)
+    req.brief = data.brief.strip()
+    req.target_market = TargetMarket(data.target_market)
+    req.quantity = data.quantity if printing else None
+    req.packaging_type = (data.packaging_type or "").strip() or None if printing else None
+    req.business_id = data.business.id
+    req.service_type_id = data.service_type.id
+    db.session.flush()

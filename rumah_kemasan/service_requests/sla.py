@@ -1,0 +1,303 @@
+"""Service-level clock: working days, due dates, pauses and WITA formatting.
+
+Pure module (stdlib + ``holidays``); no Flask, no SQLAlchemy, no translations.
+
+Rules
+-----
+* Every datetime going in or out is timezone-aware; a naive input is taken as UTC.
+  Results are returned in UTC.
+* Counting happens in the unit's local timezone (default WITA, ``Asia/Makassar``).
+* A working day is Monday-Friday and not an Indonesian public holiday as listed by
+  ``holidays.country_holidays("ID")``. *Cuti bersama* (joint leave days decreed each
+  year) are **not** public holidays and are working days by default; pass
+  ``joint_holidays=True`` to ``WorkingCalendar`` to close on them too (the package
+  lists them under its ``government`` category). Local closures that the package
+  does not know (e.g. Galungan/Kuningan in Bali) can be given as ``extra_holidays``.
+* The SLA clock is a *working clock*: it runs for the whole 24 hours of each working
+  day and stands still on non-working days. Hence:
+
+  - **Due date**: N working days after an acceptance at local time T on a working
+    day is the N-th following working day at the same local time T.
+  - **Acceptance on a non-working day** (weekend, holiday) counts as acceptance at
+    08:00 local on the next working day (``WORKDAY_START``); e.g. accepted Saturday
+    14:00 with 1 working day is due Tuesday 08:00.
+  - **Pauses** (waiting on the owner): the due date moves by the *working time* that
+    fell inside the pause intervals (``working_seconds_between``). A pause from
+    Monday 10:00 to Wednesday 10:00 pushes the due date by 2 working days; a pause
+    from Friday 10:00 to Monday 10:00 by 1; a pause that lies entirely in a weekend
+    by nothing; a 6-hour pause on a Tuesday by 6 hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+WITA = ZoneInfo("Asia/Makassar")
+DAY_SECONDS = 86400
+WORKDAY_START = time(8, 0)
+
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# Indonesian zone names; anything else falls back to the zone's own abbreviation.
+ZONE_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Return dt as an aware UTC datetime (naive input is taken as UTC)."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+class WorkingCalendar:
+    """Working days of one unit: weekdays minus holidays, in the unit's timezone."""
+
+    def __init__(
+        self,
+        tz: str = "Asia/Makassar",
+        country: str = "ID",
+        *,
+        joint_holidays: bool = False,
+        extra_holidays: Iterable[date] = (),
+    ):
+        self.tz = ZoneInfo(tz)
+        self.country = country
+        self.joint_holidays = joint_holidays
+        self.extra_holidays = frozenset(extra_holidays)
+        self._holidays_by_year: dict[int, frozenset[date]] = {}
+
+    def holidays_in(self, year: int) -> frozenset[date]:
+        """Return the closed (holiday) dates of a year, cached per year."""
+        cached = self._holidays_by_year.get(year)
+        if cached is None:
+            categories = ("public", "government") if self.joint_holidays else ("public",)
+            listed = holidays.country_holidays(self.country, years=year, categories=categories)
+            cached = frozenset(listed.keys()) | {d for d in self.extra_holidays if d.year == year}
+            self._holidays_by_year[year] = cached
+        return cached
+
+    def is_working_day(self, d: date) -> bool:
+        """Return True for Monday-Friday that is not a holiday."""
+        return d.weekday() < 5 and d not in self.holidays_in(d.year)
+
+    def next_working_day(self, d: date) -> date:
+        """Return the first working day strictly after d."""
+        d += timedelta(days=1)
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def local(self, dt: datetime) -> datetime:
+        """Return dt in the calendar's timezone (naive input is taken as UTC)."""
+        return as_utc(dt).astimezone(self.tz)
+
+    def _clock_start(self, start: datetime) -> datetime:
+        """Return start in local time, or 08:00 of the next working day if closed."""
+        local = self.local(start)
+        if self.is_working_day(local.date()):
+            return local
+        return datetime.combine(self.next_working_day(local.date()), WORKDAY_START, self.tz)
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """Advance the working clock by seconds from start; return the UTC instant."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        local = self._clock_start(start)
+        whole_days, rest = divmod(seconds, DAY_SECONDS)
+        day = local.date()
+        for _ in range(int(whole_days)):
+            day = self.next_working_day(day)
+        wall = datetime.combine(day, local.time())
+        left_today = (datetime.combine(day + timedelta(days=1), time()) - wall).total_seconds()
+        if rest < left_today:
+            wall += timedelta(seconds=rest)
+        else:
+            wall = datetime.combine(self.next_working_day(day), time()) + timedelta(
+                seconds=rest - left_today
+            )
+        return wall.replace(tzinfo=self.tz).astimezone(UTC)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Return the UTC instant `days` working days after start (see module rules)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        return self.add_working_seconds(start, days * DAY_SECONDS)
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Return the working-clock seconds in [start, end] (0 when end <= start)."""
+        a = self.local(start).replace(tzinfo=None)
+        b = self.local(end).replace(tzinfo=None)
+        total = 0.0
+        day = a.date()
+        while day <= b.date():
+            if self.is_working_day(day):
+                lo = max(a, datetime.combine(day, time()))
+                hi = min(b, datetime.combine(day + timedelta(days=1), time()))
+                if hi > lo:
+                    total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Return whole working days elapsed (negative if end < start)."""
+        if as_utc(end) < as_utc(start):
+            return -self.working_days_between(end, start)
+        return int(self.working_seconds_between(start, end) // DAY_SECONDS)
+
+    def working_dates_after(self, a: date, b: date) -> int:
+        """Count working days d with a < d <= b (negative count if b < a)."""
+        if b < a:
+            return -self.working_dates_after(b, a)
+        count = 0
+        d = a + timedelta(days=1)
+        while d <= b:
+            if self.is_working_day(d):
+                count += 1
+            d += timedelta(days=1)
+        return count
+
+
+_default_calendar: WorkingCalendar | None = None
+
+
+def default_calendar() -> WorkingCalendar:
+    """Return the shared WITA / Indonesia calendar."""
+    global _default_calendar
+    if _default_calendar is None:
+        _default_calendar = WorkingCalendar()
+    return _default_calendar
+
+
+def due_at(
+    accepted_at: datetime,
+    working_days: int,
+    paused_seconds: float | None = 0,
+    cal: WorkingCalendar | None = None,
+) -> datetime:
+    """Return the UTC-aware due instant.
+
+    ``paused_seconds`` is paused *working-clock* time, i.e. the sum of
+    ``paused_working_seconds(pause_start, pause_end)`` over finished pauses, not
+    wall-clock seconds (a weekend inside a pause must not extend the deadline).
+    """
+    cal = cal or default_calendar()
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    return cal.add_working_seconds(
+        accepted_at, working_days * DAY_SECONDS + max(paused_seconds or 0, 0)
+    )
+
+
+def paused_working_seconds(
+    start: datetime, end: datetime, cal: WorkingCalendar | None = None
+) -> float:
+    """Return the working-clock seconds of one pause, to accumulate on the request."""
+    return (cal or default_calendar()).working_seconds_between(start, end)
+
+
+def due_at_with_pauses(
+    accepted_at: datetime,
+    working_days: int,
+    pauses: Iterable[tuple[datetime, datetime | None]],
+    cal: WorkingCalendar | None = None,
+    now: datetime | None = None,
+) -> datetime:
+    """Return the UTC due instant pushed by the working time inside the pauses.
+
+    An open pause (end ``None``) counts until ``now`` (default: the current time).
+    Pause time before ``accepted_at`` is ignored and overlapping pauses count once.
+    """
+    cal = cal or default_calendar()
+    accepted = as_utc(accepted_at)
+    now_utc = as_utc(now) if now is not None else datetime.now(UTC)
+    intervals = sorted(
+        (max(as_utc(s), accepted), as_utc(e) if e is not None else now_utc) for s, e in pauses
+    )
+    merged: list[list[datetime]] = []
+    for s, e in intervals:
+        if e <= s:
+            continue
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    paused = sum(cal.working_seconds_between(s, e) for s, e in merged)
+    return due_at(accepted, working_days, paused, cal)
+
+
+def working_days_left(due: datetime, now: datetime, cal: WorkingCalendar | None = None) -> int:
+    """Return working days left until due, by local date; negative when overdue.
+
+    0 means due later today; 1 means due on the next working day. Once ``now`` is past
+    ``due`` the result is minus the working days from the due date (exclusive) to today
+    (inclusive), and at least -1 so that the sign always tells "overdue".
+    """
+    cal = cal or default_calendar()
+    due_local = cal.local(due)
+    now_local = cal.local(now)
+    days = cal.working_dates_after(now_local.date(), due_local.date())
+    if now_local > due_local:
+        return min(days, -1)
+    return days
+
+
+def is_overdue(due: datetime | None, now: datetime, paused: bool = False) -> bool:
+    """Return True when due has passed and the clock is not paused or stopped."""
+    return due is not None and not paused and as_utc(now) > as_utc(due)
+
+
+def _zone_label(tz: ZoneInfo, local: datetime) -> str:
+    return ZONE_LABELS.get(tz.key, local.tzname() or tz.key)
+
+
+def format_date_wita(dt: datetime | date, locale: str = "id", tz: str = "Asia/Makassar") -> str:
+    """Return the local date as "28 November 2026" (a plain date is shown as is)."""
+    if isinstance(dt, datetime):
+        dt = as_utc(dt).astimezone(ZoneInfo(tz)).date()
+    months = MONTHS_EN if (locale or "id").lower().startswith("en") else MONTHS_ID
+    return f"{dt.day} {months[dt.month - 1]} {dt.year}"
+
+
+def format_wita(dt: datetime, locale: str = "id", tz: str = "Asia/Makassar") -> str:
+    """Return "28 November 2026 pukul 10.30 WITA" (id) or "…, 10:30 WITA" (en)."""
+    zone = ZoneInfo(tz)
+    local = as_utc(dt).astimezone(zone)
+    label = _zone_label(zone, local)
+    if (locale or "id").lower().startswith("en"):
+        return f"{format_date_wita(local.date(), 'en')}, {local:%H:%M} {label}"
+    return f"{format_date_wita(local.date(), 'id')} pukul {local:%H.%M} {label}"

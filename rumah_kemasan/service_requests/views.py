@@ -1,0 +1,299 @@
+"""Request pages: the list, filing, the detail page with its timeline, and POST actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..permissions import (
+    can_act_on_request,
+    can_see_internal,
+    get_business_or_404,
+    get_request_or_404,
+    role_required,
+    visible_businesses,
+)
+from . import queries, services, sla
+from .forms import AssignForm, CommentForm, RequestForm, TransitionForm
+from .models import ServiceType
+from .workflow import TRANSITIONS, Role, Status, allowed_transitions, note_required
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+REFUSAL_MESSAGES = {
+    "no_such_transition": _("This step is not possible from the current status."),
+    "forbidden": _("Your account may not take this step."),
+    "note_required": _("Write a note for this step."),
+    "assignee_required": _("Choose a designer of this unit."),
+    "draft_required": _("Upload a new draft before sending the proof."),
+    "checklist_incomplete": _("Fill in the label checklist before sending the proof."),
+    "printing_required": _("This service does not include printing."),
+    "no_printing_only": _("This service includes printing: send it to production first."),
+    "final_required": _("Upload the final file before completing."),
+    "handover_required": _("Record the handover before completing."),
+}
+
+
+def _refusal_message(code: str) -> str:
+    return _(REFUSAL_MESSAGES[code]) if code in REFUSAL_MESSAGES else code
+
+
+def _parse_filters() -> queries.ListFilters:
+    args = request.args
+    status = args.get("status")
+    return queries.ListFilters(
+        status=Status(status) if status in Status._value2member_map_ else None,
+        service_type_id=args.get("service", type=int),
+        assignee_id=args.get("assignee", type=int),
+        overdue=args.get("overdue") == "1",
+        text=(args.get("q") or "")[:100],
+    )
+
+
+def _parse_cursor() -> tuple[datetime, int] | None:
+    raw = request.args.get("after", "")
+    at, _sep, rid = raw.partition("_")
+    try:
+        return datetime.fromisoformat(at), int(rid)
+    except ValueError:
+        return None
+
+
+@bp.route("")
+@login_required
+def index():
+    filters = _parse_filters()
+    now = utcnow()
+    page_size = 25
+    rows = (
+        db.session.scalars(
+            queries.request_list(
+                current_user, filters, now=now, after=_parse_cursor(), limit=page_size + 1
+            )
+        )
+        .unique()
+        .all()
+    )
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    next_cursor = f"{rows[-1].submitted_at.isoformat()}_{rows[-1].id}" if more else None
+    services_list = db.session.scalars(select(ServiceType).order_by(ServiceType.position)).all()
+    return render_template(
+        "requests/index.html",
+        rows=rows,
+        filters=filters,
+        next_cursor=next_cursor,
+        services=services_list,
+        now=now,
+        sla=sla,
+    )
+
+
+def _request_form(obj=None) -> RequestForm:
+    service_rows = db.session.scalars(
+        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
+    ).all()
+    form = RequestForm(
+        obj=obj, printing_services={s.id for s in service_rows if s.includes_printing}
+    )
+    from ..i18n import current_locale
+
+    form.service_type_id.choices = [(s.id, s.name(current_locale())) for s in service_rows]
+    form.business_id.choices = [
+        (b.id, b.name) for b in db.session.scalars(visible_businesses(current_user))
+    ]
+    if obj is not None and request.method == "GET":
+        form.product_category.data = obj.product_category.value
+        form.target_market.data = obj.target_market.value
+    return form
+
+
+def _input_from(form: RequestForm) -> services.RequestInput:
+    business = get_business_or_404(form.business_id.data)
+    return services.RequestInput(
+        business=business,
+        service_type=db.session.get(ServiceType, form.service_type_id.data),
+        product_name=form.product_name.data,
+        product_category=form.product_category.data,
+        brief=form.brief.data,
+        target_market=form.target_market.data,
+        quantity=form.quantity.data,
+        packaging_type=form.packaging_type.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@role_required(Role.OWNER)
+def new():
+    form = _request_form()
+    if not form.business_id.choices:
+        flash(_("Add your business profile first."), "info")
+        return redirect(url_for("account.new_business"))
+    if request.method == "GET" and request.args.get("business", type=int):
+        form.business_id.data = request.args.get("business", type=int)
+    if form.validate_on_submit():
+        req = services.file_request(_input_from(form), current_user)
+        db.session.commit()
+        flash(_("Your request %(code)s has been filed.", code=req.code), "success")
+        return redirect(url_for("requests.detail", code=req.code))
+    return render_template("requests/form.html", form=form, req=None)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@login_required
+@role_required(Role.OWNER)
+def edit(code: str):
+    req = get_request_or_404(code)
+    if Status(req.status) not in (Status.SUBMITTED, Status.NEEDS_INFO):
+        abort(409)
+    form = _request_form(obj=req)
+    if form.validate_on_submit():
+        services.update_request(req, current_user, _input_from(form))
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("requests.detail", code=req.code))
+    return render_template("requests/form.html", form=form, req=req)
+
+
+@bp.route("/<code>")
+@login_required
+def detail(code: str):
+    req = get_request_or_404(code)
+    internal = can_see_internal(current_user)
+    events = db.session.scalars(queries.timeline(req, include_internal=internal)).all()
+    actions = []
+    if can_act_on_request(current_user, req):
+        state = services.state_of(req)
+        actor = services.actor_of(current_user)
+        claimable = Status(req.status) is Status.ACCEPTED and current_user.role == Role.STAFF
+        if claimable:
+            state = services.state_of(req, assignee_id=current_user.id)
+        for target in allowed_transitions(state, actor):
+            actions.append(
+                {
+                    "target": target,
+                    "name": TRANSITIONS[(Status(req.status), target)].name,
+                    "note_required": note_required(state, actor, target),
+                }
+            )
+    staff = []
+    if current_user.role == Role.SUPERVISOR:
+        staff = db.session.scalars(
+            select(User)
+            .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
+            .order_by(User.full_name)
+        ).all()
+    return render_template(
+        "requests/detail.html",
+        req=req,
+        events=events,
+        actions=actions,
+        staff=staff,
+        comment_form=CommentForm(),
+        now=utcnow(),
+        sla=sla,
+        internal=internal,
+    )
+
+
+def _back(req):
+    return redirect(url_for("requests.detail", code=req.code))
+
+
+@bp.route("/<code>/transition", methods=["POST"])
+@login_required
+def transition(code: str):
+    req = get_request_or_404(code)
+    form = TransitionForm()
+    if not form.validate_on_submit() or form.target.data not in Status._value2member_map_:
+        abort(400)
+    if not can_act_on_request(current_user, req):
+        abort(403)
+    assignee = None
+    if form.assignee_id.data:
+        assignee = db.session.get(User, form.assignee_id.data)
+    try:
+        seen = int(form.version.data)
+    except ValueError:
+        abort(400)
+    try:
+        services.transition(
+            req,
+            current_user,
+            Status(form.target.data),
+            form.note.data,
+            seen_version=seen,
+            assignee=assignee,
+            internal=bool(form.internal.data),
+        )
+    except services.Refused as exc:
+        db.session.rollback()
+        if exc.refusal.http_status == 403:
+            abort(403)
+        flash(_refusal_message(exc.refusal.code), "error")
+        return _back(req), 303 if exc.refusal.http_status == 400 else 302
+    db.session.commit()
+    flash(_("Status changed to: %(status)s", status=_status(req.status)), "success")
+    return _back(req)
+
+
+def _status(status) -> str:
+    from ..templating import status_label
+
+    return status_label(status)
+
+
+@bp.route("/<code>/comments", methods=["POST"])
+@login_required
+def add_comment(code: str):
+    req = get_request_or_404(code)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Write a comment first."), "error")
+        return _back(req)
+    if current_user.role == Role.ADMIN:
+        abort(403)
+    services.comment(req, current_user, form.text.data, internal=bool(form.internal.data))
+    db.session.commit()
+    flash(_("Comment added."), "success")
+    return _back(req)
+
+
+@bp.route("/<code>/assign", methods=["POST"])
+@login_required
+@role_required(Role.SUPERVISOR)
+def assign(code: str):
+    req = get_request_or_404(code)
+    form = AssignForm()
+    form.assignee_id.choices = [
+        (u.id, u.full_name)
+        for u in db.session.scalars(
+            select(User).where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
+        )
+    ]
+    if not form.validate_on_submit():
+        flash(_("Choose a designer and give a reason."), "error")
+        return _back(req)
+    try:
+        services.assign(
+            req,
+            current_user,
+            db.session.get(User, form.assignee_id.data),
+            form.reason.data,
+            seen_version=int(form.version.data),
+        )
+    except services.Refused as exc:
+        db.session.rollback()
+        flash(_refusal_message(exc.refusal.code), "error")
+        return _back(req)
+    db.session.commit()
+    flash(_("The job is assigned."), "success")
+    return _back(req)

@@ -1,0 +1,346 @@
+"""The service-request workflow: statuses, who may move a request where, and why not.
+
+A pure module (DESIGN.md section 4): no Flask, no SQLAlchemy, no Babel. Labels are plain
+strings; the app wraps them for translation. Services build a `RequestState` from the
+model (for a claim, the prospective state with the assignee already set), ask
+`check_transition`, and only then mutate. Templates ask `allowed_transitions` which
+buttons to show.
+"""
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class Clock(enum.StrEnum):
+    """What the SLA clock does while a request sits in a status."""
+
+    NOT_STARTED = "not_started"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class Status(enum.StrEnum):
+    """Status of a service request; the value is what the database stores."""
+
+    SUBMITTED = "submitted"
+    NEEDS_INFO = "needs_info"
+    ACCEPTED = "accepted"
+    IN_DESIGN = "in_design"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian label."""
+        return _STATUS_INFO[self][0]
+
+    @property
+    def label_en(self) -> str:
+        """English label."""
+        return _STATUS_INFO[self][1]
+
+    @property
+    def is_open(self) -> bool:
+        """True while the request is still being worked or waited on."""
+        return _STATUS_INFO[self][2]
+
+    @property
+    def clock(self) -> Clock:
+        """What the SLA clock does in this status."""
+        return _STATUS_INFO[self][3]
+
+
+# status: (Indonesian label, English label, open?, SLA clock), per DESIGN.md section 4.
+_STATUS_INFO: dict[Status, tuple[str, str, bool, Clock]] = {
+    Status.SUBMITTED: ("Diajukan", "Submitted", True, Clock.NOT_STARTED),
+    Status.NEEDS_INFO: ("Perlu Dilengkapi", "Needs information", True, Clock.PAUSED),
+    Status.ACCEPTED: (
+        "Diterima, Dalam Antrean",
+        "Accepted, queued",
+        True,
+        Clock.RUNNING,
+    ),
+    Status.IN_DESIGN: ("Proses Desain", "In design", True, Clock.RUNNING),
+    Status.AWAITING_APPROVAL: (
+        "Menunggu Persetujuan",
+        "Awaiting approval",
+        True,
+        Clock.PAUSED,
+    ),
+    Status.APPROVED: ("Desain Disetujui", "Design approved", True, Clock.RUNNING),
+    Status.IN_PRODUCTION: ("Produksi / Cetak", "In production", True, Clock.RUNNING),
+    Status.READY: ("Siap Diambil", "Ready for pickup", True, Clock.STOPPED),
+    Status.COMPLETED: ("Selesai", "Completed", False, Clock.STOPPED),
+    Status.REJECTED: ("Ditolak", "Rejected", False, Clock.STOPPED),
+    Status.CANCELLED: ("Dibatalkan", "Cancelled", False, Clock.STOPPED),
+}
+
+OPEN_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.is_open)
+CLOSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if not s.is_open)
+PAUSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.clock is Clock.PAUSED)
+
+
+class Role(enum.StrEnum):
+    """A user's role; the value is what the database stores."""
+
+    OWNER = "umkm"
+    STAFF = "staff"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Party(enum.StrEnum):
+    """Who an actor counts as for one request; decides the moves they may make."""
+
+    OWNER = "owner"  # role umkm and the request's applicant
+    STAFF = "staff"  # any staff member (unit scoping is checked elsewhere)
+    ASSIGNEE = "assignee"  # a staff member who is the request's assignee
+    SUPERVISOR = "supervisor"
+
+
+class Refusal(enum.StrEnum):
+    """Why a transition was refused: `.code` for messages, `.http_status` for views."""
+
+    NO_SUCH_TRANSITION = "no_such_transition"
+    FORBIDDEN = "forbidden"
+    NOTE_REQUIRED = "note_required"
+    ASSIGNEE_REQUIRED = "assignee_required"
+    DRAFT_REQUIRED = "draft_required"
+    CHECKLIST_INCOMPLETE = "checklist_incomplete"
+    PRINTING_REQUIRED = "printing_required"
+    NO_PRINTING_ONLY = "no_printing_only"
+    FINAL_REQUIRED = "final_required"
+    HANDOVER_REQUIRED = "handover_required"
+
+    @property
+    def code(self) -> str:
+        """The stable reason code."""
+        return self.value
+
+    @property
+    def http_status(self) -> int:
+        """HTTP status a view should answer with."""
+        if self is Refusal.FORBIDDEN:
+            return 403
+        if self is Refusal.NOTE_REQUIRED:
+            return 400
+        return 409
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user attempting a transition."""
+
+    id: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """What the workflow needs to know about a request, read off the model."""
+
+    status: Status
+    owner_id: int
+    assignee_id: int | None = None
+    includes_printing: bool = False
+    has_new_draft: bool = False  # a draft uploaded since the last proof was sent
+    checklist_required: bool = False  # label/packaging services
+    checklist_complete: bool = False
+    has_final: bool = False
+    handover_recorded: bool = False
+
+
+Guard = Callable[[RequestState, Actor], Refusal | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the transition table."""
+
+    source: Status
+    target: Status
+    name: str  # the action, for buttons and events; unique among one source's moves
+    parties: frozenset[Party]
+    note_required_for: frozenset[Party] = frozenset()
+    guards: tuple[Guard, ...] = ()
+    counts_revision: bool = False
+
+    @property
+    def event_kind(self) -> str:
+        """Alias of `name`."""
+        return self.name
+
+    def requires_note(self, parties: frozenset[Party]) -> bool:
+        """True if an actor counting as `parties` must give a note for this move."""
+        return bool(parties & self.parties & self.note_required_for)
+
+    def check_guards(self, state: RequestState, actor: Actor) -> Refusal | None:
+        """The first failing guard's refusal, or None."""
+        for guard in self.guards:
+            refusal = guard(state, actor)
+            if refusal is not None:
+                return refusal
+        return None
+
+
+def _assignee_set(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.assignee_id is not None else Refusal.ASSIGNEE_REQUIRED
+
+
+def _new_draft(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.has_new_draft else Refusal.DRAFT_REQUIRED
+
+
+def _checklist_filled(state: RequestState, actor: Actor) -> Refusal | None:
+    if state.checklist_required and not state.checklist_complete:
+        return Refusal.CHECKLIST_INCOMPLETE
+    return None
+
+
+def _prints(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.includes_printing else Refusal.PRINTING_REQUIRED
+
+
+def _does_not_print(state: RequestState, actor: Actor) -> Refusal | None:
+    return Refusal.NO_PRINTING_ONLY if state.includes_printing else None
+
+
+def _final_exists(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.has_final else Refusal.FINAL_REQUIRED
+
+
+def _handover_recorded(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.handover_recorded else Refusal.HANDOVER_REQUIRED
+
+
+_O, _ST, _A, _SU = Party.OWNER, Party.STAFF, Party.ASSIGNEE, Party.SUPERVISOR
+
+
+def _t(
+    source: Status,
+    target: Status,
+    name: str,
+    parties: set[Party],
+    note_for: set[Party] | None = None,
+    guards: tuple[Guard, ...] = (),
+    counts_revision: bool = False,
+) -> Transition:
+    return Transition(
+        source,
+        target,
+        name,
+        frozenset(parties),
+        frozenset(note_for or ()),
+        guards,
+        counts_revision,
+    )
+
+
+_S = Status
+# In the order of DESIGN.md section 4; allowed_transitions lists targets in this order.
+_TABLE: list[Transition] = [
+    _t(_S.SUBMITTED, _S.ACCEPTED, "accept", {_ST, _SU}),
+    _t(_S.SUBMITTED, _S.NEEDS_INFO, "ask_info", {_ST, _SU}, note_for={_ST, _SU}),
+    _t(_S.SUBMITTED, _S.REJECTED, "reject", {_SU}, note_for={_SU}),
+    _t(_S.NEEDS_INFO, _S.SUBMITTED, "resubmit", {_O}),
+    _t(_S.SUBMITTED, _S.CANCELLED, "cancel", {_O, _SU}, note_for={_SU}),
+    _t(_S.NEEDS_INFO, _S.CANCELLED, "cancel", {_O, _SU}, note_for={_SU}),
+    _t(_S.ACCEPTED, _S.CANCELLED, "cancel", {_O, _SU}, note_for={_SU}),
+    _t(_S.ACCEPTED, _S.IN_DESIGN, "start_design", {_ST, _SU}, guards=(_assignee_set,)),
+    _t(_S.IN_DESIGN, _S.NEEDS_INFO, "ask_info", {_A, _SU}, note_for={_A, _SU}),
+    _t(
+        _S.IN_DESIGN,
+        _S.AWAITING_APPROVAL,
+        "send_proof",
+        {_A},
+        guards=(_new_draft, _checklist_filled),
+    ),
+    _t(_S.AWAITING_APPROVAL, _S.APPROVED, "approve", {_O}),
+    _t(
+        _S.AWAITING_APPROVAL,
+        _S.IN_DESIGN,
+        "request_changes",
+        {_O},
+        note_for={_O},
+        counts_revision=True,
+    ),
+    _t(_S.APPROVED, _S.IN_PRODUCTION, "start_production", {_A, _SU}, guards=(_prints,)),
+    _t(
+        _S.APPROVED,
+        _S.COMPLETED,
+        "complete",
+        {_A, _SU},
+        guards=(_does_not_print, _final_exists),
+    ),
+    _t(_S.IN_PRODUCTION, _S.READY, "mark_ready", {_ST, _SU}),
+    _t(_S.READY, _S.COMPLETED, "complete", {_ST, _SU}, guards=(_handover_recorded,)),
+    _t(_S.COMPLETED, _S.IN_DESIGN, "reopen", {_SU}, note_for={_SU}),
+]
+
+TRANSITIONS: dict[tuple[Status, Status], Transition] = {(t.source, t.target): t for t in _TABLE}
+
+
+def parties_of(state: RequestState, actor: Actor) -> frozenset[Party]:
+    """Which parties the actor counts as for this request."""
+    role = actor.role
+    if role == Role.OWNER:
+        return frozenset({Party.OWNER}) if actor.id == state.owner_id else frozenset()
+    if role == Role.STAFF:
+        if state.assignee_id is not None and actor.id == state.assignee_id:
+            return frozenset({Party.STAFF, Party.ASSIGNEE})
+        return frozenset({Party.STAFF})
+    if role == Role.SUPERVISOR:
+        return frozenset({Party.SUPERVISOR})
+    # Admins run the system; they have no say in a request's workflow.
+    return frozenset()
+
+
+def _note_missing(note: str | None) -> bool:
+    return note is None or not note.strip()
+
+
+def check_transition(
+    state: RequestState, actor: Actor, target: Status, note: str | None = None
+) -> Refusal | None:
+    """None when the actor may move the request to `target` now; otherwise the refusal.
+
+    Checked in order: the transition exists, the actor may take it, a required note is
+    given, the guards hold.
+    """
+    try:
+        key = (Status(state.status), Status(target))
+    except ValueError:
+        return Refusal.NO_SUCH_TRANSITION
+    transition = TRANSITIONS.get(key)
+    if transition is None:
+        return Refusal.NO_SUCH_TRANSITION
+    parties = parties_of(state, actor)
+    if not parties & transition.parties:
+        return Refusal.FORBIDDEN
+    if transition.requires_note(parties) and _note_missing(note):
+        return Refusal.NOTE_REQUIRED
+    return transition.check_guards(state, actor)
+
+
+def note_required(state: RequestState, actor: Actor, target: Status) -> bool:
+    """True if this actor must write a note to move the request to `target`."""
+    transition = TRANSITIONS.get((state.status, target))
+    return transition is not None and transition.requires_note(parties_of(state, actor))
+
+
+def allowed_transitions(state: RequestState, actor: Actor) -> list[Status]:
+    """Targets this actor may take now, in table order (notes count as given)."""
+    source = Status(state.status)
+    parties = parties_of(state, actor)
+    return [
+        t.target
+        for t in _TABLE
+        if t.source is source and parties & t.parties and t.check_guards(state, actor) is None
+    ]
