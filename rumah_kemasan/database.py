@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
 
 def utcnow() -> datetime:
@@ -55,4 +55,4 @@ def init_app(app) -> None:
 
     @app.teardown_request
     def _reset_write_intent(_exc):
-        write_intent.set(True)
+        write_intent.set(False)

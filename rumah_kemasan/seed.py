@@ -177,20 +177,20 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
         return user
 
     supervisor = person(
-        Role.SUPERVISOR, "Ni Made Suartini", "kepala@rumahkemasan.test", "6281100000001"
+        Role.SUPERVISOR, "Ni Made Suartini", "kepala@demo.rumahkemasan.id", "6281100000001"
     )
     staff = [
-        person(Role.STAFF, "I Gede Arya Wibawa", "arya@rumahkemasan.test", "6281100000002"),
-        person(Role.STAFF, "Ni Putu Desi Lestari", "desi@rumahkemasan.test", "6281100000003"),
-        person(Role.STAFF, "I Komang Adi Saputra", "adi@rumahkemasan.test", "6281100000004"),
+        person(Role.STAFF, "I Gede Arya Wibawa", "arya@demo.rumahkemasan.id", "6281100000002"),
+        person(Role.STAFF, "Ni Putu Desi Lestari", "desi@demo.rumahkemasan.id", "6281100000003"),
+        person(Role.STAFF, "I Komang Adi Saputra", "adi@demo.rumahkemasan.id", "6281100000004"),
     ]
     admin = person(
-        Role.ADMIN, "Admin TI", "admin@rumahkemasan.test", "6281100000005", with_unit=False
+        Role.ADMIN, "Admin TI", "admin@demo.rumahkemasan.id", "6281100000005", with_unit=False
     )
     owners = []
     for i in range(n_owners):
         name = f"{'Ni' if i % 2 else 'I'} {rng.choice(FIRST)} {rng.choice(LAST)}"
-        email = f"pemilik{i + 1}@umkm.test" if i % 3 else None
+        email = f"pemilik{i + 1}@demo-umkm.id" if i % 3 else None
         owners.append(person(Role.OWNER, name, email, f"62812{37000000 + i:08d}", with_unit=False))
     db.session.flush()
     businesses = []
