@@ -13,9 +13,8 @@ import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from rumah_kemasan import create_app
 from rumah_kemasan.database import utcnow
@@ -99,7 +98,7 @@ def _truncate(url: str) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(
                 text(
-                    f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
                 )
             )
         else:

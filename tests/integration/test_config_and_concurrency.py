@@ -43,7 +43,11 @@ def test_production_cookies_are_secure(monkeypatch):
 
     importlib.reload(config)
     try:
-        cfg = {k: getattr(config.ProductionConfig, k) for k in dir(config.ProductionConfig) if k.isupper()}
+        cfg = {
+            k: getattr(config.ProductionConfig, k)
+            for k in dir(config.ProductionConfig)
+            if k.isupper()
+        }
         cfg["TRUSTED_HOSTS"] = ["rumahkemasan.example.go.id"]
         config.ProductionConfig.validate(cfg)
         assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
@@ -118,8 +122,13 @@ def test_parallel_registrations_do_not_lock(app, ctx):
         barrier.wait()
         resp = c.post(
             "/auth/register",
-            data={"full_name": f"Pemilik {i}", "phone": f"08123400{i:04d}",
-                  "password": "kemasan-bagus-2026", "confirm": "kemasan-bagus-2026", "consent": "y"},
+            data={
+                "full_name": f"Pemilik {i}",
+                "phone": f"08123400{i:04d}",
+                "password": "kemasan-bagus-2026",
+                "confirm": "kemasan-bagus-2026",
+                "consent": "y",
+            },
         )
         codes.append(resp.status_code)
 

@@ -43,9 +43,17 @@ def _pages(owner_req, business):
     code = owner_req.code
     return {
         None: ["/", "/auth/login", "/auth/register", "/auth/reset"],
-        "owner": ["/requests", f"/requests/{code}", "/requests/new", f"/requests/{code}/edit",
-                  "/account", "/account/businesses", "/account/businesses/new",
-                  f"/account/businesses/{business.id}", "/auth/password"],
+        "owner": [
+            "/requests",
+            f"/requests/{code}",
+            "/requests/new",
+            f"/requests/{code}/edit",
+            "/account",
+            "/account/businesses",
+            "/account/businesses/new",
+            f"/account/businesses/{business.id}",
+            "/auth/password",
+        ],
         "staff": ["/requests", f"/requests/{code}", "/requests?overdue=1&q=kopi"],
         "supervisor": [f"/requests/{code}"],
     }
@@ -78,7 +86,6 @@ def test_every_page_renders_in_both_languages(app, make_user, make_request, lang
 
 
 def test_migrations_match_models(app):
-    with app.app_context():
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []

@@ -103,7 +103,9 @@ def test_owner_files_request_and_sees_timeline(client, login_as, make_user, make
     assert "Sambal Matah" in page and "Diajukan" in page and "WITA" in page
 
 
-def test_printing_service_needs_quantity_and_packaging(client, login_as, make_user, make_business, service):
+def test_printing_service_needs_quantity_and_packaging(
+    client, login_as, make_user, make_business, service
+):
     owner = make_user()
     business = make_business(owner)
     login_as(owner)
@@ -142,15 +144,25 @@ def test_owner_never_sees_another_owners_request_or_business(
     # Filing against someone else's business is refused too.
     resp = client.post(
         "/requests/new",
-        data={"business_id": bob_business.id, "service_type_id": alice_req.service_type_id,
-              "product_name": "x", "product_category": "pangan", "brief": "x",
-              "target_market": "lokal"},
+        data={
+            "business_id": bob_business.id,
+            "service_type_id": alice_req.service_type_id,
+            "product_name": "x",
+            "product_category": "pangan",
+            "brief": "x",
+            "target_market": "lokal",
+        },
     )
     assert resp.status_code in (200, 404)
     db.session.rollback()
-    assert db.session.scalar(
-        select(func.count()).select_from(ServiceRequest).where(ServiceRequest.business_id == bob_business.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ServiceRequest)
+            .where(ServiceRequest.business_id == bob_business.id)
+        )
+        == 1
+    )
 
 
 def test_staff_see_only_their_unit(client, login_as, make_user, make_request, other_unit):
@@ -168,10 +180,17 @@ def test_extra_fields_do_not_change_status_or_owner(client, login_as, make_user,
     login_as(owner)
     client.post(
         f"/requests/{req.code}/edit",
-        data={"business_id": req.business_id, "service_type_id": req.service_type_id,
-              "product_name": "Baru", "product_category": "pangan", "brief": "b",
-              "target_market": "lokal", "status": "completed", "applicant_id": other.id,
-              "assignee_id": other.id},
+        data={
+            "business_id": req.business_id,
+            "service_type_id": req.service_type_id,
+            "product_name": "Baru",
+            "product_category": "pangan",
+            "brief": "b",
+            "target_market": "lokal",
+            "status": "completed",
+            "applicant_id": other.id,
+            "assignee_id": other.id,
+        },
     )
     db.session.rollback()
     fresh = db.session.get(ServiceRequest, req.id)

@@ -1,0 +1,61 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app on loopback.
+
+Skipped (and said so) when /usr/bin/chromium is missing, unless REQUIRE_BROWSER is set (CI),
+in which case a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip("browser tests skipped: /usr/bin/chromium is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port in a thread."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=FLAGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        yield context.new_page()
+        context.close()
+        browser.close()
