@@ -297,3 +297,31 @@ def assign(code: str):
     db.session.commit()
     flash(_("The job is assigned."), "success")
     return _back(req)
+
+
+@bp.route("/<code>/owner-link", methods=["POST"])
+@login_required
+@role_required(Role.STAFF, Role.SUPERVISOR)
+def owner_link(code: str):
+    """A one-time set-password link for the owner, to send by WhatsApp (no e-mail needed)."""
+    from ..accounts.services import set_password_link
+    from ..formats import whatsapp_link
+    from ..forms import ActionForm
+
+    req = get_request_or_404(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    link = set_password_link(req.applicant, current_user)
+    db.session.commit()
+    text = _(
+        "Halo %(name)s, ini tautan untuk membuat kata sandi akun Rumah Kemasan Anda "
+        "(berlaku sekali): %(link)s",
+        name=req.applicant.full_name,
+        link=link,
+    )
+    return render_template(
+        "requests/owner_link.html",
+        req=req,
+        link=link,
+        wa=whatsapp_link(req.applicant.phone, text) if req.applicant.phone else None,
+    )

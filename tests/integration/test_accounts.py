@@ -254,3 +254,18 @@ def test_one_time_token_is_stored_hashed(ctx, make_user, app):
     token = link.rsplit("/", 1)[1]
     stored = db.session.scalar(select(OneTimeToken.token_hash))
     assert token not in stored and len(stored) == 64
+
+
+def test_staff_make_a_set_password_link_that_works_once(
+    app, client, login_as, make_user, make_request
+):
+    owner = make_user(email=None)
+    req = make_request(owner)
+    login_as(make_user(Role.STAFF))
+    page = client.post(f"/requests/{req.code}/owner-link").get_data(as_text=True)
+    path = re.search(r"http://localhost(/auth/reset/[^\"<\s]+)", page).group(1)
+    assert "https://wa.me/62" in page
+    owner_browser = app.test_client()
+    new = {"password": "pouch-baru-2026!", "confirm": "pouch-baru-2026!"}
+    assert owner_browser.post(path, data=new).status_code == 302
+    assert app.test_client().post(path, data=new).status_code == 410
