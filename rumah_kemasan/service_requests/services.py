@@ -18,6 +18,7 @@ from ..accounts.models import Business, User
 from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
+from ..notifications.services import on_request_event
 from . import sla
 from .models import (
     EventKind,
@@ -127,17 +128,17 @@ def file_request(
     )
     db.session.add(req)
     db.session.flush()
-    db.session.add(
-        RequestEvent(
-            request_id=req.id,
-            actor_id=(filed_by or applicant).id,
-            kind=EventKind.STATUS,
-            to_status=Status.SUBMITTED,
-            visibility=Visibility.PUBLIC,
-            created_at=now,
-        )
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=(filed_by or applicant).id,
+        kind=EventKind.STATUS,
+        to_status=Status.SUBMITTED,
+        visibility=Visibility.PUBLIC,
+        created_at=now,
     )
+    db.session.add(event)
     db.session.flush()
+    on_request_event(event)
     return req
 
 
@@ -224,6 +225,7 @@ def transition(
     )
     db.session.add(event)
     _flush_or_conflict(req)
+    on_request_event(event)
     return event
 
 
@@ -259,6 +261,7 @@ def assign(
     )
     db.session.add(event)
     _flush_or_conflict(req)
+    on_request_event(event)
     return event
 
 
@@ -278,6 +281,7 @@ def comment(req: ServiceRequest, user: User, text: str, *, internal: bool = Fals
     )
     db.session.add(event)
     db.session.flush()
+    on_request_event(event)
     return event
 
 
