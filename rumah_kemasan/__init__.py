@@ -53,11 +53,13 @@ def create_app(config: str | dict | None = None) -> Flask:
     from .accounts.views import account_bp, auth_bp
     from .public.views import bp as public_bp
     from .service_requests.views import bp as requests_bp
+    from .service_requests.views import desk_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(desk_bp)
 
     from . import cli, templating
 

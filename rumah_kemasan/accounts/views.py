@@ -170,7 +170,8 @@ def profile():
     return render_template("accounts/profile.html", form=form)
 
 
-def _area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
+def area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
+    """The unit's desa/kelurahan grouped by kecamatan, for a grouped select."""
     groups: dict[str, list[tuple[int, str]]] = {}
     for area in db.session.scalars(
         select(Area).where(Area.unit_id == unit.id).order_by(Area.position)
@@ -211,7 +212,7 @@ def _business_form(unit: Unit, obj: Business | None = None) -> BusinessForm:
     if obj is not None and request.method == "GET":
         form.category.data = obj.category.value
         form.scale.data = obj.scale.value
-    form.area_id.choices = _area_choices(unit)
+    form.area_id.choices = area_choices(unit)
     return form
 
 

@@ -10,11 +10,14 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..accounts.forms import CATEGORY_LABELS, REQUIRED
+from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
+from ..formats import normalize_phone
+from ..forms import Normalized
 from .models import TargetMarket
 
 MARKET_LABELS = {
@@ -98,3 +101,36 @@ class AssignForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     assignee_id = SelectField(_l("Designer"), coerce=int, validators=[DataRequired(REQUIRED)])
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
+
+
+class WalkInForm(RequestForm):
+    """Staff file a request for an owner at the counter, identified by phone number."""
+
+    business_id = None  # the business is found or created from the owner's answers
+    owner_phone = TelField(
+        _l("Owner's WhatsApp number"),
+        validators=[DataRequired(REQUIRED), Normalized(normalize_phone)],
+        description=_l("If the number is new, an account without a password is created."),
+    )
+    owner_name = StringField(
+        _l("Owner's full name"), validators=[DataRequired(REQUIRED), Length(max=120)]
+    )
+    business_name = StringField(
+        _l("Business name"),
+        validators=[DataRequired(REQUIRED), Length(max=160)],
+        description=_l("An existing business of this owner with the same name is reused."),
+    )
+    business_scale = SelectField(
+        _l("Business scale"),
+        choices=[(s.value, label) for s, label in SCALE_LABELS.items()],
+        validators=[DataRequired(REQUIRED)],
+    )
+    area_id = SelectField(
+        _l("Desa / kelurahan"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose the desa or kelurahan."))],
+    )
+    consent = BooleanField(
+        _l("The owner was told the purpose of the data and agreed."),
+        validators=[DataRequired(_l("We need the owner's consent to process the request."))],
+    )

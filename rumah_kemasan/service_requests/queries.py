@@ -1,17 +1,21 @@
-"""Read side: query builders for request lists and timelines. No request access in here."""
+"""Read side: query builders for request lists, the desk and timelines. No request access here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Business, User
+from ..extensions import db
 from ..permissions import scope_requests
-from .models import RequestEvent, ServiceRequest, Visibility
+from . import sla
+from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
+
+SORTS = ("newest", "oldest", "due")
 
 
 @dataclass
@@ -19,8 +23,65 @@ class ListFilters:
     status: Status | None = None
     service_type_id: int | None = None
     assignee_id: int | None = None
+    unassigned: bool = False
     overdue: bool = False
+    due_this_week: bool = False
     text: str = ""
+    sort: str = "newest"
+
+    def as_args(self) -> dict[str, str]:
+        """The query-string form of these filters (for links that keep them)."""
+        args = {
+            "status": self.status.value if self.status else None,
+            "service": self.service_type_id,
+            "assignee": "none" if self.unassigned else self.assignee_id,
+            "overdue": "1" if self.overdue else None,
+            "week": "1" if self.due_this_week else None,
+            "q": self.text or None,
+            "sort": self.sort if self.sort != "newest" else None,
+        }
+        return {k: str(v) for k, v in args.items() if v}
+
+
+Cursor = tuple[datetime | None, int]
+
+
+def overdue_clause(now: datetime):
+    """Open, clock running, past the due date (paused requests get their due date extended)."""
+    return and_(
+        ServiceRequest.status.in_(list(OPEN_STATUSES)),
+        ServiceRequest.paused_at.is_(None),
+        ServiceRequest.due_at < now,
+    )
+
+
+def _sort_key(sort: str):
+    return ServiceRequest.due_at if sort == "due" else ServiceRequest.submitted_at
+
+
+def cursor_of(req: ServiceRequest, sort: str) -> Cursor:
+    """The keyset position of `req` in a list sorted by `sort`."""
+    return (req.due_at if sort == "due" else req.submitted_at), req.id
+
+
+def _after(sort: str, cursor: Cursor):
+    """Rows strictly after `cursor` in the order of `sort` (due dates: soonest first, none last)."""
+    at, rid = cursor
+    col = _sort_key(sort)
+    if sort == "newest":
+        return or_(col < at, and_(col == at, ServiceRequest.id < rid))
+    if sort == "oldest":
+        return or_(col > at, and_(col == at, ServiceRequest.id > rid))
+    if at is None:
+        return and_(col.is_(None), ServiceRequest.id > rid)
+    return or_(col > at, and_(col == at, ServiceRequest.id > rid), col.is_(None))
+
+
+def _order(sort: str):
+    col = _sort_key(sort)
+    if sort == "newest":
+        return (col.desc(), ServiceRequest.id.desc())
+    return (col.asc().nulls_last(), ServiceRequest.id.asc())
 
 
 def request_list(
@@ -28,10 +89,15 @@ def request_list(
     filters: ListFilters,
     *,
     now: datetime,
-    after: tuple[datetime, int] | None = None,
+    after: Cursor | None = None,
     limit: int = 25,
 ) -> Select:
-    """Requests `user` may see, newest first, keyset-paginated by (submitted_at, id)."""
+    """Requests `user` may see, filtered and sorted, keyset-paginated by (sort key, id).
+
+    Keyset pagination keeps a page deep in the list as cheap as the first one: the database
+    seeks to the cursor through the (unit_id, submitted_at, id) index instead of counting
+    past every earlier row as OFFSET would.
+    """
     stmt = scope_requests(select(ServiceRequest), user).options(
         joinedload(ServiceRequest.business),
         joinedload(ServiceRequest.service_type),
@@ -44,11 +110,16 @@ def request_list(
         stmt = stmt.where(ServiceRequest.service_type_id == filters.service_type_id)
     if filters.assignee_id:
         stmt = stmt.where(ServiceRequest.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        stmt = stmt.where(ServiceRequest.assignee_id.is_(None))
     if filters.overdue:
+        stmt = stmt.where(overdue_clause(now))
+    if filters.due_this_week:
+        start, end = sla.week_bounds(now)
         stmt = stmt.where(
             ServiceRequest.status.in_(list(OPEN_STATUSES)),
-            ServiceRequest.paused_at.is_(None),
-            ServiceRequest.due_at < now,
+            ServiceRequest.due_at >= start,
+            ServiceRequest.due_at < end,
         )
     text = filters.text.strip()
     if text:
@@ -61,15 +132,10 @@ def request_list(
                 ServiceRequest.applicant.has(User.full_name.ilike(like)),
             )
         )
+    sort = filters.sort if filters.sort in SORTS else "newest"
     if after is not None:
-        at, rid = after
-        stmt = stmt.where(
-            or_(
-                ServiceRequest.submitted_at < at,
-                and_(ServiceRequest.submitted_at == at, ServiceRequest.id < rid),
-            )
-        )
-    return stmt.order_by(ServiceRequest.submitted_at.desc(), ServiceRequest.id.desc()).limit(limit)
+        stmt = stmt.where(_after(sort, after))
+    return stmt.order_by(*_order(sort)).limit(limit)
 
 
 def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:
@@ -83,3 +149,98 @@ def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:
     if not include_internal:
         stmt = stmt.where(RequestEvent.visibility == Visibility.PUBLIC)
     return stmt
+
+
+# The desk: open work of one staff member, the unit's queue, counts.
+
+WORKING_STATUSES = (
+    Status.ACCEPTED,
+    Status.IN_DESIGN,
+    Status.NEEDS_INFO,
+    Status.AWAITING_APPROVAL,
+    Status.APPROVED,
+    Status.IN_PRODUCTION,
+    Status.READY,
+)
+
+
+def _with_card_data(stmt: Select) -> Select:
+    """Everything a request card shows, loaded in the same query (no query per row)."""
+    return stmt.options(
+        joinedload(ServiceRequest.business),
+        joinedload(ServiceRequest.service_type),
+        joinedload(ServiceRequest.assignee),
+        joinedload(ServiceRequest.applicant),
+    )
+
+
+def _overdue_first(now: datetime):
+    return (
+        case((overdue_clause(now), 0), else_=1),
+        ServiceRequest.due_at.asc().nulls_last(),
+        ServiceRequest.id.asc(),
+    )
+
+
+def my_jobs(user: User, now: datetime, limit: int = 100) -> Select:
+    """Open jobs assigned to `user`: overdue first, then by due date."""
+    stmt = scope_requests(select(ServiceRequest), user).where(
+        ServiceRequest.assignee_id == user.id,
+        ServiceRequest.status.in_(list(WORKING_STATUSES)),
+    )
+    return _with_card_data(stmt).order_by(*_overdue_first(now)).limit(limit)
+
+
+def claim_queue(user: User, now: datetime, limit: int = 50) -> Select:
+    """Accepted requests waiting for a designer, the most urgent first."""
+    stmt = scope_requests(select(ServiceRequest), user).where(
+        ServiceRequest.status == Status.ACCEPTED, ServiceRequest.assignee_id.is_(None)
+    )
+    return _with_card_data(stmt).order_by(*_overdue_first(now)).limit(limit)
+
+
+def to_verify(user: User, limit: int = 50) -> Select:
+    """New requests waiting for a check, the oldest first."""
+    stmt = scope_requests(select(ServiceRequest), user).where(
+        ServiceRequest.status == Status.SUBMITTED
+    )
+    return (
+        _with_card_data(stmt).order_by(ServiceRequest.submitted_at, ServiceRequest.id).limit(limit)
+    )
+
+
+def over_revision_limit(user: User, limit: int = 50) -> Select:
+    """Open requests whose revisions went past the service's free limit (for supervisors)."""
+    stmt = (
+        scope_requests(select(ServiceRequest), user)
+        .join(ServiceRequest.service_type)
+        .where(
+            ServiceRequest.status.in_(list(OPEN_STATUSES)),
+            ServiceRequest.revision_count > ServiceType.free_revisions,
+        )
+    )
+    return _with_card_data(stmt).order_by(ServiceRequest.last_changed_at.desc()).limit(limit)
+
+
+def desk_counts(user: User, now: datetime) -> dict[str, int]:
+    """The desk's headline numbers, in one query."""
+    mine = ServiceRequest.assignee_id == user.id
+    working = ServiceRequest.status.in_(list(WORKING_STATUSES))
+
+    def count_if(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    stmt = scope_requests(
+        select(
+            count_if(and_(mine, working)).label("mine"),
+            count_if(and_(mine, working, overdue_clause(now))).label("mine_overdue"),
+            count_if(
+                and_(ServiceRequest.status == Status.ACCEPTED, ServiceRequest.assignee_id.is_(None))
+            ).label("queue"),
+            count_if(ServiceRequest.status == Status.SUBMITTED).label("to_verify"),
+            count_if(overdue_clause(now)).label("unit_overdue"),
+        ).select_from(ServiceRequest),
+        user,
+    ).where(ServiceRequest.status.in_(list(OPEN_STATUSES)))
+    row = db.session.execute(stmt).one()
+    return {key: int(value) for key, value in row._mapping.items()}

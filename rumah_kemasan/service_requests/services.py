@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Business, User
@@ -304,3 +304,70 @@ def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
     req.business_id = data.business.id
     req.service_type_id = data.service_type.id
     db.session.flush()
+
+
+@dataclass
+class WalkInOwner:
+    phone: str  # canonical 62…
+    full_name: str
+    business_name: str
+    business_category: str
+    business_scale: str
+    area_id: int | None
+
+
+class PhoneTaken(Exception):
+    """The phone number belongs to a staff, supervisor or admin account."""
+
+
+def find_or_create_walk_in_owner(data: WalkInOwner, staff: User) -> tuple[User, Business, bool]:
+    """The owner with this phone (a passwordless account when new) and their business.
+
+    The owner's consent is taken at the counter by the staff member, and recorded with the
+    purpose and who took it. Returns (owner, business, owner_created).
+    """
+    from ..accounts.models import BusinessScale, ConsentRecord, ProductCategory
+    from ..accounts.services import REGISTRATION_PURPOSE
+
+    owner = db.session.scalar(select(User).where(User.phone == data.phone))
+    created = owner is None
+    if owner is not None and owner.role != Role.OWNER:
+        raise PhoneTaken(data.phone)
+    now = utcnow()
+    if owner is None:
+        owner = User(
+            role=Role.OWNER,
+            full_name=data.full_name.strip(),
+            phone=data.phone,
+            consent_at=now,
+            consent_purpose=REGISTRATION_PURPOSE,
+        )
+        db.session.add(owner)
+        db.session.flush()
+        db.session.add(
+            ConsentRecord(
+                user_id=owner.id,
+                kind="registration_at_counter",
+                purpose=f"{REGISTRATION_PURPOSE} (staff #{staff.id})",
+            )
+        )
+    name = data.business_name.strip()
+    business = db.session.scalar(
+        select(Business).where(
+            Business.owner_id == owner.id,
+            Business.unit_id == staff.unit_id,
+            func.lower(Business.name) == name.lower(),
+        )
+    )
+    if business is None:
+        business = Business(
+            owner_id=owner.id,
+            unit_id=staff.unit_id,
+            name=name,
+            category=ProductCategory(data.business_category),
+            scale=BusinessScale(data.business_scale),
+            area_id=data.area_id,
+        )
+        db.session.add(business)
+        db.session.flush()
+    return owner, business, created

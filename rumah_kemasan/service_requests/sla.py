@@ -276,6 +276,16 @@ def working_days_left(due: datetime, now: datetime, cal: WorkingCalendar | None 
     return days
 
 
+def week_bounds(now: datetime, cal: WorkingCalendar | None = None) -> tuple[datetime, datetime]:
+    """The current week (Monday 00:00 to the next Monday 00:00, local time) in UTC."""
+    cal = cal or default_calendar()
+    local = cal.local(now)
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday.astimezone(UTC), (monday + timedelta(days=7)).astimezone(UTC)
+
+
 def is_overdue(due: datetime | None, now: datetime, paused: bool = False) -> bool:
     """Return True when due has passed and the clock is not paused or stopped."""
     return due is not None and not paused and as_utc(now) > as_utc(due)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from ..permissions import (
     visible_businesses,
 )
 from . import queries, services, sla
-from .forms import AssignForm, CommentForm, RequestForm, TransitionForm
+from .forms import AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
 from .workflow import TRANSITIONS, Role, Status, allowed_transitions, note_required
 
@@ -48,22 +48,39 @@ def _refusal_message(code: str) -> str:
 def _parse_filters() -> queries.ListFilters:
     args = request.args
     status = args.get("status")
+    assignee = args.get("assignee", "")
+    if assignee == "me" and current_user.is_staff:
+        assignee = str(current_user.id)
+    sort = args.get("sort", "newest")
     return queries.ListFilters(
         status=Status(status) if status in Status._value2member_map_ else None,
         service_type_id=args.get("service", type=int),
-        assignee_id=args.get("assignee", type=int),
+        assignee_id=int(assignee) if assignee.isdigit() else None,
+        unassigned=assignee == "none",
         overdue=args.get("overdue") == "1",
-        text=(args.get("q") or "")[:100],
+        due_this_week=args.get("week") == "1",
+        text=(args.get("q") or "").strip()[:100],
+        sort=sort if sort in queries.SORTS else "newest",
     )
 
 
-def _parse_cursor() -> tuple[datetime, int] | None:
+def _parse_cursor() -> queries.Cursor | None:
     raw = request.args.get("after", "")
-    at, _sep, rid = raw.partition("_")
+    at, _sep, rid = raw.rpartition("_")
+    if not rid.isdigit():
+        return None
+    if at == "none":
+        return None, int(rid)
     try:
-        return datetime.fromisoformat(at), int(rid)
+        parsed = datetime.fromisoformat(at)
     except ValueError:
         return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(rid)
+
+
+def _format_cursor(cursor: queries.Cursor) -> str:
+    at, rid = cursor
+    return f"{at.isoformat() if at else 'none'}_{rid}"
 
 
 @bp.route("")
@@ -83,14 +100,22 @@ def index():
     )
     more = len(rows) > page_size
     rows = rows[:page_size]
-    next_cursor = f"{rows[-1].submitted_at.isoformat()}_{rows[-1].id}" if more else None
+    next_cursor = _format_cursor(queries.cursor_of(rows[-1], filters.sort)) if more else None
     services_list = db.session.scalars(select(ServiceType).order_by(ServiceType.position)).all()
+    staff = []
+    if current_user.is_staff:
+        staff = db.session.scalars(
+            select(User)
+            .where(User.unit_id == current_user.unit_id, User.role == Role.STAFF)
+            .order_by(User.full_name)
+        ).all()
     return render_template(
         "requests/index.html",
         rows=rows,
         filters=filters,
         next_cursor=next_cursor,
         services=services_list,
+        staff=staff,
         now=now,
         sla=sla,
     )
@@ -131,8 +156,10 @@ def _input_from(form: RequestForm) -> services.RequestInput:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-@role_required(Role.OWNER)
+@role_required(Role.OWNER, Role.STAFF, Role.SUPERVISOR)
 def new():
+    if current_user.is_staff:
+        return _walk_in()
     form = _request_form()
     if not form.business_id.choices:
         flash(_("Add your business profile first."), "info")
@@ -145,6 +172,83 @@ def new():
         flash(_("Your request %(code)s has been filed.", code=req.code), "success")
         return redirect(url_for("requests.detail", code=req.code))
     return render_template("requests/form.html", form=form, req=None)
+
+
+def _walk_in():
+    """Staff file for an owner at the counter; a new owner gets a passwordless account."""
+    from ..accounts.views import area_choices
+    from ..formats import whatsapp_link
+    from ..i18n import current_locale
+
+    service_rows = db.session.scalars(
+        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
+    ).all()
+    form = WalkInForm(printing_services={s.id for s in service_rows if s.includes_printing})
+    form.service_type_id.choices = [(s.id, s.name(current_locale())) for s in service_rows]
+    form.area_id.choices = area_choices(current_user.unit)
+    valid_areas = {a for group in form.area_id.choices.values() for a, _name in group}
+    if form.validate_on_submit():
+        if form.area_id.data not in valid_areas:
+            form.area_id.errors.append(_("Choose the desa or kelurahan."))
+        else:
+            try:
+                owner, business, created = services.find_or_create_walk_in_owner(
+                    services.WalkInOwner(
+                        phone=form.owner_phone.normalized,
+                        full_name=form.owner_name.data,
+                        business_name=form.business_name.data,
+                        business_category=form.product_category.data,
+                        business_scale=form.business_scale.data,
+                        area_id=form.area_id.data,
+                    ),
+                    current_user,
+                )
+            except services.PhoneTaken:
+                form.owner_phone.errors.append(
+                    _("This number belongs to a staff account; use the owner's own number.")
+                )
+            else:
+                req = services.file_request(
+                    services.RequestInput(
+                        business=business,
+                        service_type=db.session.get(ServiceType, form.service_type_id.data),
+                        product_name=form.product_name.data,
+                        product_category=form.product_category.data,
+                        brief=form.brief.data,
+                        target_market=form.target_market.data,
+                        quantity=form.quantity.data,
+                        packaging_type=form.packaging_type.data,
+                    ),
+                    owner,
+                    filed_by=current_user,
+                )
+                link = wa = None
+                if not owner.password_hash:
+                    from ..accounts.services import set_password_link
+
+                    link = set_password_link(owner, current_user)
+                    wa = whatsapp_link(owner.phone, _owner_link_text(req, link))
+                db.session.commit()
+                flash(_("Request %(code)s has been filed.", code=req.code), "success")
+                if link is None:
+                    return redirect(url_for("requests.detail", code=req.code))
+                return render_template(
+                    "requests/owner_link.html", req=req, link=link, wa=wa, created=created
+                )
+    return render_template("requests/walk_in.html", form=form)
+
+
+def _owner_link_text(req, link: str) -> str:
+    """The prefilled WhatsApp text in the owner's language: the code and the link, nothing else."""
+    from flask_babel import force_locale
+
+    with force_locale(req.applicant.locale or "id"):
+        return _(
+            "Hello, your Rumah Kemasan request is registered as %(code)s. "
+            "Set the password of your account with this link (it works once): %(link)s",
+            code=req.code,
+            link=link,
+        )
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -313,15 +417,40 @@ def owner_link(code: str):
         abort(400)
     link = set_password_link(req.applicant, current_user)
     db.session.commit()
-    text = _(
-        "Halo %(name)s, ini tautan untuk membuat kata sandi akun Rumah Kemasan Anda "
-        "(berlaku sekali): %(link)s",
-        name=req.applicant.full_name,
-        link=link,
-    )
     return render_template(
         "requests/owner_link.html",
         req=req,
         link=link,
-        wa=whatsapp_link(req.applicant.phone, text) if req.applicant.phone else None,
+        wa=whatsapp_link(req.applicant.phone, _owner_link_text(req, link))
+        if req.applicant.phone
+        else None,
+    )
+
+
+desk_bp = Blueprint("desk", __name__)
+
+
+@desk_bp.route("/desk")
+@login_required
+@role_required(Role.STAFF, Role.SUPERVISOR)
+def desk():
+    """The staff desk: my open jobs (overdue first), the queue to claim, new requests to check."""
+    now = utcnow()
+
+    def rows(stmt):
+        return db.session.scalars(stmt).unique().all()
+
+    over_limit = []
+    if current_user.role == Role.SUPERVISOR:
+        over_limit = rows(queries.over_revision_limit(current_user))
+    return render_template(
+        "requests/desk.html",
+        counts=queries.desk_counts(current_user, now),
+        mine=rows(queries.my_jobs(current_user, now)),
+        queue=rows(queries.claim_queue(current_user, now)),
+        fresh=rows(queries.to_verify(current_user)),
+        over_limit=over_limit,
+        claim_form=TransitionForm(),
+        now=now,
+        sla=sla,
     )
