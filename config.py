@@ -55,6 +55,19 @@ class Config:
     SET_PASSWORD_TOKEN_LIFETIME = timedelta(days=3)
 
     MAIL_FROM = os.environ.get("MAIL_FROM", "Rumah Kemasan <noreply@localhost>")
+    # Outbox delivery (`flask outbox send`): SMTP server, retries with exponential backoff.
+    MAIL_HOST = os.environ.get("MAIL_HOST", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_STARTTLS = _env_bool("MAIL_STARTTLS", False)
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 20))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 8))
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", 60))
+    MAIL_RETRY_MAX_SECONDS = int(os.environ.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
+    MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", 300))
+    # Public status check: tries per address per minute.
+    TRACK_MAX_PER_MINUTE = 20
     DEBUG = False
     TESTING = False
 

@@ -59,6 +59,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(requests_bp)
+    from .notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(desk_bp)
 
     from . import cli, templating

@@ -80,3 +80,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (users_cli, data_cli, seed_cli):
         app.cli.add_command(group)
+    from .notifications.cli import COMMANDS as notification_commands
+
+    for group in notification_commands:
+        app.cli.add_command(group)

@@ -9,7 +9,7 @@ from .accounts.models import (  # noqa: F401
     Unit,
     User,
 )
-from .notifications.models import OutboxEmail  # noqa: F401
+from .notifications.models import Notification, OutboxEmail, TrackAttempt  # noqa: F401
 from .service_requests.models import (  # noqa: F401
     RequestCounter,
     RequestEvent,

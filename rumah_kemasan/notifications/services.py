@@ -1,16 +1,290 @@
 """Who hears about what: in-app notifications and the e-mail outbox.
 
 `on_request_event` is called by every request service right after it appends a timeline
-event, inside the same transaction, so a notification exists exactly when its event does.
+event, inside the same transaction, so a notification (and its e-mail) exists exactly when its
+event does. Everything here flushes; the caller commits.
+
+Privacy rule: an internal event never reaches the owner. The owner hears about a status change
+even when the staff member marked the step internal, but never its note; a note goes into the
+owner's e-mail only when the event is public (e.g. "needs information: please add the P-IRT").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..database import utcnow
+from ..extensions import db
+from ..service_requests.workflow import Role, Status
+from .models import Notification, NotificationKind, OutboxEmail
+
 if TYPE_CHECKING:
-    from ..service_requests.models import RequestEvent
+    from ..accounts.models import User
+    from ..service_requests.models import RequestEvent, ServiceRequest
+
+LOCALES = ("id", "en")
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link built from BASE_URL (never from the Host header), in or out of a request.
+
+    Without BASE_URL (development, tests) it falls back to SERVER_NAME, then to the host of the
+    current request.
+    """
+    cfg = current_app.config
+    server = cfg.get("SERVER_NAME") or "localhost"
+    adapter = current_app.url_map.bind(server, script_name=cfg.get("APPLICATION_ROOT") or "/")
+    path = adapter.build(endpoint, values)
+    base = cfg.get("BASE_URL")
+    if not base:
+        if cfg.get("SERVER_NAME"):
+            base = f"{cfg.get('PREFERRED_URL_SCHEME', 'http')}://{cfg['SERVER_NAME']}"
+        elif has_request_context():
+            base = request.host_url
+        else:
+            base = "http://localhost"
+    return base.rstrip("/") + path
+
+
+def user_locale(user: User) -> str:
+    return user.locale if user.locale in LOCALES else "id"
+
+
+def queue_email(
+    user: User,
+    subject: Callable[[], str],
+    template: str,
+    **context,
+) -> OutboxEmail | None:
+    """Render `template`.txt/.html in the user's language and put the e-mail in the outbox.
+
+    `subject` is called inside the user's locale. Users without an e-mail address or disabled
+    accounts get nothing (they still see the in-app notification, or staff use WhatsApp).
+    """
+    if not user.email or not user.active:
+        return None
+    locale = user_locale(user)
+    with force_locale(locale):
+        row = OutboxEmail(
+            user_id=user.id,
+            to_address=user.email,
+            subject=str(subject())[:200],
+            body_text=render_template(f"{template}.txt", user=user, **context),
+            body_html=render_template(f"{template}.html", user=user, **context),
+            locale=locale,
+        )
+    db.session.add(row)
+    return row
+
+
+def notify(
+    user: User,
+    kind: NotificationKind,
+    req: ServiceRequest | None,
+    status: Status | None = None,
+) -> Notification:
+    """Add one in-app notification."""
+    row = Notification(
+        user_id=user.id,
+        request_id=req.id if req is not None else None,
+        kind=kind,
+        status=status,
+    )
+    db.session.add(row)
+    return row
+
+
+def unit_staff(unit_id: int, roles: Iterable[Role] = (Role.STAFF, Role.SUPERVISOR)) -> list[User]:
+    from ..accounts.models import User
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.unit_id == unit_id, User.role.in_(list(roles)), User.active)
+            .order_by(User.id)
+        )
+    )
+
+
+def _status_text(status: Status) -> str:
+    from ..templating import status_label
+
+    return status_label(status)
+
+
+def _request_notice(
+    user: User,
+    req: ServiceRequest,
+    headline: Callable[[], str],
+    *,
+    note: str | None = None,
+    status: Status | None = None,
+) -> None:
+    """Queue the generic request e-mail: a headline, an optional note, the link."""
+    link = absolute_url("requests.detail", code=req.code)
+    queue_email(
+        user,
+        lambda: _("%(code)s: %(headline)s", code=req.code, headline=headline()),
+        "email/request_notice",
+        req=req,
+        headline=headline,
+        note=note,
+        status=status,
+        link=link,
+    )
 
 
 def on_request_event(event: RequestEvent) -> None:
     """Queue the notifications and e-mails that `event` causes (flush only, never commit)."""
+    from ..accounts.models import User
+    from ..service_requests.models import EventKind, ServiceRequest, Visibility
+
+    req = db.session.get(ServiceRequest, event.request_id)
+    owner = db.session.get(User, req.applicant_id)
+    assignee = db.session.get(User, req.assignee_id) if req.assignee_id else None
+    actor_id = event.actor_id
+    public = event.visibility is Visibility.PUBLIC
+    public_note = event.note if public else None
+    kind = EventKind(event.kind)
+
+    def to_owner(kind_: NotificationKind, status, headline, note=None):
+        if owner.id == actor_id:
+            return
+        notify(owner, kind_, req, status)
+        _request_notice(owner, req, headline, note=note, status=status)
+
+    if kind is EventKind.STATUS:
+        target = Status(event.to_status)
+        if target is Status.SUBMITTED:
+            # Filed, or re-submitted after the owner added what was missing.
+            for user in unit_staff(req.unit_id):
+                if user.id == actor_id:
+                    continue
+                notify(user, NotificationKind.NEW_REQUEST, req, target)
+                _request_notice(
+                    user,
+                    req,
+                    (lambda: _("a request is waiting for verification"))
+                    if event.from_status is None
+                    else (lambda: _("the owner has completed the request")),
+                    status=target,
+                )
+            if event.from_status is None:
+                # A walk-in filed by staff: the owner learns their request exists.
+                to_owner(
+                    NotificationKind.STATUS,
+                    target,
+                    lambda: _("your request has been filed"),
+                )
+            return
+        to_owner(
+            NotificationKind.STATUS,
+            target,
+            lambda: _("the status is now “%(status)s”", status=_status_text(target)),
+            public_note,
+        )
+        if assignee is not None and assignee.id != actor_id:
+            if event.from_status is Status.ACCEPTED and target is Status.IN_DESIGN:
+                notify(assignee, NotificationKind.ASSIGNED, req, target)
+                _request_notice(assignee, req, lambda: _("you have been given this job"))
+            else:
+                notify(assignee, NotificationKind.STATUS, req, target)
+                _request_notice(
+                    assignee,
+                    req,
+                    lambda: _("the status is now “%(status)s”", status=_status_text(target)),
+                    note=event.note,
+                    status=target,
+                )
+    elif kind is EventKind.COMMENT:
+        if public:
+            to_owner(NotificationKind.COMMENT, None, lambda: _("a new comment"), public_note)
+        if actor_id == owner.id:
+            readers = [assignee] if assignee is not None else unit_staff(req.unit_id)
+            for user in readers:
+                notify(user, NotificationKind.COMMENT, req)
+            if assignee is not None:
+                _request_notice(assignee, req, lambda: _("a new comment"), note=event.note)
+        elif not public and assignee is not None and assignee.id != actor_id:
+            notify(assignee, NotificationKind.COMMENT, req)
+    elif kind is EventKind.ASSIGNMENT and assignee is not None and assignee.id != actor_id:
+        # Internal: the assignee hears that they got the job, nobody else, without the reason.
+        notify(assignee, NotificationKind.ASSIGNED, req, Status(req.status))
+        _request_notice(assignee, req, lambda: _("you have been given this job"))
+    db.session.flush()
+
+
+def notification_text(n: Notification) -> str:
+    """The notification's sentence in the current language (never a note)."""
+    code = n.request.code if n.request is not None else ""
+    if n.kind is NotificationKind.NEW_REQUEST:
+        return _("%(code)s is waiting for verification.", code=code)
+    if n.kind is NotificationKind.STATUS:
+        status = _status_text(n.status)
+        return _("%(code)s: the status is now “%(status)s”.", code=code, status=status)
+    if n.kind is NotificationKind.COMMENT:
+        return _("%(code)s has a new comment.", code=code)
+    if n.kind is NotificationKind.ASSIGNED:
+        return _("%(code)s has been assigned to you.", code=code)
+    return _("%(code)s is past its due date.", code=code)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one (or, with None, every) unread notification of `user` as read."""
+    stmt = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
+
+
+def overdue_requests(now: datetime, unit_id: int | None = None):
+    """Open requests past their due date whose clock is running."""
+    from ..service_requests.models import ServiceRequest
+
+    open_statuses = [s for s in Status if s.is_open and s.clock.value == "running"]
+    stmt = select(ServiceRequest).where(
+        ServiceRequest.status.in_(open_statuses),
+        ServiceRequest.due_at.is_not(None),
+        ServiceRequest.due_at < now,
+        ServiceRequest.paused_at.is_(None),
+    )
+    if unit_id is not None:
+        stmt = stmt.where(ServiceRequest.unit_id == unit_id)
+    return stmt.order_by(ServiceRequest.due_at)
+
+
+def notify_overdue(now: datetime | None = None) -> int:
+    """Tell each supervisor once about each overdue request of their unit; returns how many."""
+    now = now or utcnow()
+    created = 0
+    for req in db.session.scalars(overdue_requests(now)):
+        for sup in unit_staff(req.unit_id, roles=(Role.SUPERVISOR,)):
+            seen = db.session.scalar(
+                select(Notification.id).where(
+                    Notification.user_id == sup.id,
+                    Notification.request_id == req.id,
+                    Notification.kind == NotificationKind.OVERDUE,
+                )
+            )
+            if seen is None:
+                notify(sup, NotificationKind.OVERDUE, req, Status(req.status))
+                created += 1
+    db.session.flush()
+    return created

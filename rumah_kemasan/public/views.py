@@ -1,15 +1,35 @@
-"""Public pages: landing with the service standard, language switch, health checks."""
+"""Public pages: landing with the service standard, status check, language switch, health."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from flask_login import current_user
-from sqlalchemy import select, text
+import hmac
+from datetime import timedelta
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import delete, func, select, text
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from ..accounts.models import User
+from ..database import utcnow
 from ..extensions import db
+from ..formats import phone_last4
 from ..forms import ActionForm
-from ..security import safe_next
-from ..service_requests.models import ServiceType
+from ..notifications.models import TrackAttempt
+from ..security import client_address, safe_next
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 
 bp = Blueprint("public", __name__)
 
@@ -44,3 +64,84 @@ def healthz():
 def readyz():
     db.session.execute(text("SELECT 1"))
     return {"status": "ready"}
+
+
+class TrackForm(FlaskForm):
+    code = StringField(
+        _l("Request code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("As printed on your receipt, for example RK-2026-00042."),
+    )
+    last4 = StringField(
+        _l("Last four digits of your phone number"),
+        validators=[DataRequired(), Regexp(r"^\s*[0-9]{4}\s*$")],
+    )
+
+
+TRACK_WINDOW = timedelta(minutes=1)
+
+
+def _track_throttled() -> bool:
+    """Count this try (committed first, so a burst sees itself) and say if it is one too many."""
+    address = client_address()
+    now = utcnow()
+    db.session.execute(
+        delete(TrackAttempt).where(
+            TrackAttempt.address == address, TrackAttempt.at < now - 60 * TRACK_WINDOW
+        )
+    )
+    db.session.add(TrackAttempt(address=address, at=now))
+    db.session.commit()
+    tries = db.session.scalar(
+        select(func.count()).where(
+            TrackAttempt.address == address, TrackAttempt.at > now - TRACK_WINDOW
+        )
+    )
+    return tries > current_app.config["TRACK_MAX_PER_MINUTE"]
+
+
+def _find_tracked(code: str, last4: str) -> ServiceRequest | None:
+    """The request with this code whose owner's phone ends in `last4`, else None."""
+    req = db.session.scalar(
+        select(ServiceRequest).where(ServiceRequest.code == code.strip().upper()[:20])
+    )
+    phone = ""
+    if req is not None:
+        phone = db.session.scalar(select(User.phone).where(User.id == req.applicant_id)) or ""
+    # Compare even when the code is unknown, so both misses cost the same.
+    digits_match = hmac.compare_digest(
+        (phone_last4(phone) or "----").encode(), last4.strip().encode()
+    )
+    return req if req is not None and digits_match else None
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track():
+    """Public status check: request code + last four digits of the owner's phone."""
+    form = TrackForm()
+    if request.method == "GET":
+        form.code.data = (request.args.get("code") or "")[:20]
+        return render_template("public/track.html", form=form, req=None, not_found=False)
+    if _track_throttled():
+        body = render_template("public/track_throttled.html")
+        return body, 429, {"Retry-After": str(int(TRACK_WINDOW.total_seconds()))}
+    req = None
+    if form.validate_on_submit():
+        req = _find_tracked(form.code.data, form.last4.data)
+    if req is None:
+        # One answer for a wrong code, wrong digits or a malformed entry; nothing echoed back.
+        return render_template(
+            "public/track.html", form=TrackForm(formdata=None), req=None, not_found=True
+        )
+    steps = db.session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == req.id, RequestEvent.kind == EventKind.STATUS)
+        .order_by(RequestEvent.id)
+    ).all()
+    return render_template(
+        "public/track.html",
+        form=TrackForm(formdata=None),
+        req=req,
+        steps=[(e.to_status, e.created_at) for e in steps],
+        not_found=False,
+    )
