@@ -63,6 +63,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     app.register_blueprint(notifications_bp)
     app.register_blueprint(desk_bp)
+    from .reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
     from . import cli, templating
 

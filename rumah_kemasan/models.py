@@ -9,7 +9,9 @@ from .accounts.models import (  # noqa: F401
     Unit,
     User,
 )
+from .audit.models import AuditLog  # noqa: F401
 from .notifications.models import Notification, OutboxEmail, TrackAttempt  # noqa: F401
+from .reports.models import SurveyResponse  # noqa: F401
 from .service_requests.models import (  # noqa: F401
     RequestCounter,
     RequestEvent,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Business, User
 from ..extensions import db
 from ..permissions import scope_requests
+from ..reports.filters import ReportFilters, narrow
 from . import sla
 from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
@@ -28,6 +29,8 @@ class ListFilters:
     due_this_week: bool = False
     text: str = ""
     sort: str = "newest"
+    # Narrowing used by the links on /backlog and /reports (unit, dates, age, area, SLA...).
+    report: ReportFilters | None = None
 
     def as_args(self) -> dict[str, str]:
         """The query-string form of these filters (for links that keep them)."""
@@ -40,6 +43,8 @@ class ListFilters:
             "q": self.text or None,
             "sort": self.sort if self.sort != "newest" else None,
         }
+        if self.report is not None:
+            args |= self.report.as_args()
         return {k: str(v) for k, v in args.items() if v}
 
 
@@ -132,6 +137,7 @@ def request_list(
                 ServiceRequest.applicant.has(User.full_name.ilike(like)),
             )
         )
+    stmt = narrow(stmt, filters.report, now)
     sort = filters.sort if filters.sort in SORTS else "newest"
     if after is not None:
         stmt = stmt.where(_after(sort, after))

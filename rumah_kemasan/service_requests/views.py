@@ -20,6 +20,7 @@ from ..permissions import (
     role_required,
     visible_businesses,
 )
+from ..reports.filters import parse_report_args
 from . import queries, services, sla
 from .forms import AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
@@ -61,6 +62,7 @@ def _parse_filters() -> queries.ListFilters:
         due_this_week=args.get("week") == "1",
         text=(args.get("q") or "").strip()[:100],
         sort=sort if sort in queries.SORTS else "newest",
+        report=parse_report_args(args),
     )
 
 

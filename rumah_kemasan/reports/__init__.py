@@ -1,0 +1,1 @@
+"""Supervisor backlog, periodic reports, exports and the SKM satisfaction survey."""

@@ -1,0 +1,128 @@
+"""Report periods (month, quarter, year) and local-date ranges, turned into UTC bounds.
+
+Pure module: a period is a range of local dates in the unit's time zone (WITA by default);
+queries compare UTC timestamps against the UTC instants of local midnight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+KINDS = ("month", "quarter", "year")
+DEFAULT_TZ = "Asia/Makassar"
+
+
+def local_midnight_utc(d: date, tz: str = DEFAULT_TZ) -> datetime:
+    """The UTC instant at which local date `d` begins."""
+    return datetime.combine(d, time(), ZoneInfo(tz)).astimezone(UTC)
+
+
+def local_today(now: datetime, tz: str = DEFAULT_TZ) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def date_range_utc(first: date, last: date, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
+    """UTC [start, end) covering local dates first..last inclusive."""
+    return local_midnight_utc(first, tz), local_midnight_utc(last + timedelta(days=1), tz)
+
+
+def _add_months(d: date, months: int) -> date:
+    total = d.year * 12 + d.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    first: date  # first local date
+    last: date  # last local date (inclusive)
+
+    @property
+    def year(self) -> int:
+        return self.first.year
+
+    @property
+    def number(self) -> int:
+        """Month 1-12, quarter 1-4, or the year."""
+        if self.kind == "month":
+            return self.first.month
+        if self.kind == "quarter":
+            return (self.first.month - 1) // 3 + 1
+        return self.first.year
+
+    def utc_bounds(self, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
+        return date_range_utc(self.first, self.last, tz)
+
+    def shifted(self, steps: int) -> Period:
+        months = {"month": 1, "quarter": 3, "year": 12}[self.kind] * steps
+        return period_of(self.kind, _add_months(self.first, months))
+
+    def args(self) -> dict[str, str]:
+        """Query-string form: period=month&year=2026&n=11."""
+        args = {"period": self.kind, "year": str(self.year)}
+        if self.kind != "year":
+            args["n"] = str(self.number)
+        return args
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The month, quarter or year that contains `day`."""
+    if kind == "month":
+        first = date(day.year, day.month, 1)
+        return Period(kind, first, _add_months(first, 1) - timedelta(days=1))
+    if kind == "quarter":
+        first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period(kind, first, _add_months(first, 3) - timedelta(days=1))
+    if kind == "year":
+        return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
+    raise ValueError(kind)
+
+
+def parse_period(kind: str | None, year: str | None, n: str | None, today: date) -> Period:
+    """A period from query-string values; anything missing or invalid means the current one."""
+    kind = kind if kind in KINDS else "month"
+    try:
+        y = int(year) if year else today.year
+        if not 2000 <= y <= 2100:
+            raise ValueError
+        num = int(n) if n else None
+    except ValueError:
+        return period_of(kind, today)
+    if kind == "year":
+        return period_of(kind, date(y, 1, 1))
+    if kind == "quarter":
+        if num is None or not 1 <= num <= 4:
+            return period_of(kind, today if y == today.year else date(y, 1, 1))
+        return period_of(kind, date(y, (num - 1) * 3 + 1, 1))
+    if num is None or not 1 <= num <= 12:
+        return period_of(kind, today if y == today.year else date(y, 1, 1))
+    return period_of(kind, date(y, num, 1))
+
+
+def parse_date(value: str | None) -> date | None:
+    """An ISO date from the query string, or None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+# Ageing buckets of open requests, in whole days since filing: (key, lowest age, highest age).
+AGE_BUCKETS = (("0-7", 0, 7), ("8-14", 8, 14), ("15-30", 15, 30), ("31+", 31, None))
+
+
+def age_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime | None] | None:
+    """submitted_at bounds (lo, hi] for an ageing bucket: age in days = floor((now - t) / 1 day).
+
+    Age >= a  <=>  t <= now - a days; age <= b  <=>  t > now - (b + 1) days.
+    """
+    for k, lo, hi in AGE_BUCKETS:
+        if k == key:
+            newest = now - timedelta(days=lo)
+            oldest = None if hi is None else now - timedelta(days=hi + 1)
+            return oldest, newest
+    return None
