@@ -114,11 +114,16 @@ class LocalTime:
         return (value + self.offset).isoformat(" ", "minutes")
 
 
-def request_rows(stmt: Select) -> Iterator[tuple]:
-    """Stream export rows in batches, timestamps formatted locally, text neutralised."""
+def request_rows(stmt: Select, engine=None) -> Iterator[tuple]:
+    """Stream export rows in batches, timestamps formatted locally, text neutralised.
+
+    Runs on its own connection from `engine` (captured by the view), so it needs no Flask
+    context: the body of a streamed response is iterated after the view has returned.
+    """
     fmt = LocalTime()
-    result = db.session.execute(stmt.execution_options(yield_per=BATCH, stream_results=True))
-    try:
+    engine = engine if engine is not None else db.engine
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=BATCH, stream_results=True).execute(stmt)
         for partition in result.partitions():
             for row in partition:
                 yield (
@@ -129,8 +134,6 @@ def request_rows(stmt: Select) -> Iterator[tuple]:
                     fmt(row[14]),
                     fmt(row[15]),
                 )
-    finally:
-        result.close()
 
 
 def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:

@@ -51,8 +51,8 @@ class ReportFilters:
             "age": self.age,
             "kecamatan": self.kecamatan,
             "area": self.area,
-            "category": self.category and self.category.value,
-            "scale": self.scale and self.scale.value,
+            "category": getattr(self.category, "value", self.category),
+            "scale": getattr(self.scale, "value", self.scale),
             "sla": self.sla,
         }
         return {k: str(v) for k, v in args.items() if v}

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -355,7 +354,7 @@ def _export(fmt: str):
     else:
         where = _export_list_where()
         header = list(exports.REQUEST_COLUMNS)
-        rows = exports.request_rows(exports.request_rows_select(where))
+        rows = exports.request_rows(exports.request_rows_select(where), db.engine)
         sheets = [("requests", header, rows)]
         name = f"permohonan-{stamp}"
         details = {"table": table, "filters": request.args.to_dict()}
@@ -369,7 +368,7 @@ def _export(fmt: str):
     }
     if fmt == "csv":
         body = _report_csv(sheets) if table == "report" else exports.csv_stream(header, rows)
-        return Response(stream_with_context(body), mimetype="text/csv", headers=headers)
+        return Response(body, mimetype="text/csv", headers=headers)
     path = exports.xlsx_file(sheets)
     return Response(
         exports.file_stream(path),

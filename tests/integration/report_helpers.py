@@ -11,12 +11,17 @@ from sqlalchemy import update
 from rumah_kemasan.extensions import db
 from rumah_kemasan.service_requests.models import EventKind, RequestEvent, ServiceRequest
 
-FIGURE = re.compile(r'<a href="([^"]+)"[^>]*data-count="([^"]+)">(\d+)</a>')
+FIGURE = re.compile(r"<a ([^>]*data-count=[^>]*)>(\d+)</a>")
 
 
 def figures(page: str) -> dict[str, tuple[int, str]]:
     """Every linked figure on a page: data-count key -> (number, link)."""
-    return {key: (int(n), html.unescape(href)) for href, key, n in FIGURE.findall(page)}
+    out = {}
+    for attrs, n in FIGURE.findall(page):
+        href = re.search(r'href="([^"]+)"', attrs).group(1)
+        key = re.search(r'data-count="([^"]+)"', attrs).group(1)
+        out[key] = (int(n), html.unescape(href))
+    return out
 
 
 def listed_codes(client, link: str) -> list[str]:
