@@ -163,6 +163,17 @@ def final_files(req: ServiceRequest) -> list:
     )
 
 
+def handover_record(req: ServiceRequest):
+    """The recorded handover (who received, how many), when the designs package has one."""
+    try:
+        from ..designs.models import Handover
+    except ImportError:
+        return None
+    from sqlalchemy import select
+
+    return db.session.scalar(select(Handover).where(Handover.request_id == req.id))
+
+
 def _size(n: int | None) -> str:
     if not n:
         return "–"
@@ -175,7 +186,8 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
     """The handover record: what was handed over (final files, printed quantity), signatures."""
     locale = current_locale()
     now = now or utcnow()
-    handed_at = req.completed_at or now
+    record = handover_record(req)
+    handed_at = (record.recorded_at if record else None) or req.completed_at or now
     doc = _Document(_("Handover record"), req)
     doc.paragraph(
         _(
@@ -193,7 +205,8 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         (_("Filed"), format_date_wita(req.submitted_at, locale)),
     ]
     if req.service_type.includes_printing:
-        printed = str(req.quantity or "–")
+        quantity = record.quantity if record and record.quantity else req.quantity
+        printed = str(quantity or "–")
         if req.packaging_type:
             printed += f" ({req.packaging_type})"
         rows.append((_("Printed quantity"), printed))
@@ -227,10 +240,15 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         ),
         9,
     )
-    staff_name = req.assignee.full_name if req.assignee else ""
+    staff = req.assignee
+    if record is not None and record.recorded_by_id:
+        from ..accounts.models import User
+
+        staff = db.session.get(User, record.recorded_by_id)
+    receiver = record.received_by if record is not None else req.applicant.full_name
     doc.signatures(
-        (_("Handed over by"), staff_name or " " * 30),
-        (_("Received by"), req.applicant.full_name),
+        (_("Handed over by"), staff.full_name if staff else " " * 30),
+        (_("Received by"), receiver),
         f"{req.unit.city}, {format_date_wita(handed_at, locale)}",
     )
     return bytes(doc.output())

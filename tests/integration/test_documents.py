@@ -104,7 +104,7 @@ def test_handover_record_lists_the_final_files(app, make_user, make_request, log
     }
     extra = {
         "storage_key": "test/final-1",
-        "uploader_id": staff.id,
+        "uploaded_by_id": staff.id,
         "content_type": "application/pdf",
         "detected_type": "application/pdf",
     }
@@ -159,3 +159,23 @@ def test_no_whatsapp_link_when_nothing_is_asked_of_the_owner(
     req = make_request(owner, status=Status.IN_DESIGN, assignee=staff)
     login_as(staff)
     assert "wa.me" not in client.get(f"/requests/{req.code}").get_data(as_text=True)
+
+
+def test_the_set_password_link_goes_by_whatsapp_to_the_owner_only(
+    app, base_url, make_user, make_request, login_as, client
+):
+    owner = make_user(phone="6281234567890", email=None, password=None)
+    staff = make_user(Role.STAFF, full_name="Gede Staf")
+    req = make_request(owner)
+    login_as(staff)
+    html = client.post(f"/requests/{req.code}/owner-link").get_data(as_text=True)
+    import html as html_mod
+    import re
+
+    links = re.findall(r'href="(https://wa\.me/[^"]+)"', html)
+    assert len(links) == 1
+    link = urlsplit(html_mod.unescape(links[0]))
+    assert link.path == "/6281234567890"
+    text = parse_qs(link.query)["text"][0]
+    assert f"{BASE}/auth/reset/" in text
+    assert "Gede Staf" not in text and req.product_name not in text
