@@ -37,5 +37,11 @@ extract: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o rumah_kemasan/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i rumah_kemasan/translations/messages.pot -d rumah_kemasan/translations --no-fuzzy-matching --ignore-obsolete
 
+# Performance benchmark: datasets of 1,000 and 1,000,000 requests, gunicorn in production
+# config, a concurrent load generator; SQLite always, PostgreSQL when BENCH_POSTGRES_URL is set.
+# Prints a table and writes bench/results/latest.json. BENCH_ARGS="--large 0" for a quick run.
+bench: translations
+	PYTHONPATH=. $(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache
