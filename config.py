@@ -30,6 +30,11 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL")  # e.g. https://rumahkemasan.denpasarkota.go.id
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+    # Per file, per request (all its files together) and per image (pixels, read from the
+    # header before decoding: a 12-megapixel phone photo passes, a decompression bomb not).
+    UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_BYTES", 20 * 1024 * 1024))
+    UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024 * 1024))
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", 40_000_000))
 
     # Sessions: Flask-Login's remember cookie and Flask's session cookie, both hardened.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)  # absolute lifetime

@@ -67,6 +67,14 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     app.register_blueprint(reports_bp)
 
+    from .designs import cli as designs_cli
+    from .designs import storage
+    from .designs.views import bp as designs_bp
+
+    app.register_blueprint(designs_bp)
+    storage.init_app(app)
+    designs_cli.init_app(app)
+
     from . import cli, templating
 
     templating.init_app(app)

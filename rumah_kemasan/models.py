@@ -10,6 +10,12 @@ from .accounts.models import (  # noqa: F401
     User,
 )
 from .audit.models import AuditLog  # noqa: F401
+from .designs.models import (  # noqa: F401
+    DesignFile,
+    Handover,
+    LabelCheck,
+    ProofDecision,
+)
 from .notifications.models import Notification, OutboxEmail, TrackAttempt  # noqa: F401
 from .reports.models import SurveyResponse  # noqa: F401
 from .service_requests.models import (  # noqa: F401

@@ -97,3 +97,24 @@ def get_business_or_404(business_id: int) -> Business:
     if business is None:
         abort(404)
     return business
+
+
+def can_view_file(user: User, design_file) -> bool:
+    """Files follow their request; a draft reaches the owner only once sent as a proof."""
+    from .designs.models import DesignKind
+
+    if not can_view_request(user, design_file.request):
+        return False
+    if user.role == Role.OWNER and design_file.kind == DesignKind.DRAFT:
+        return design_file.proof_published_at is not None
+    return True
+
+
+def get_file_or_404(file_id: int):
+    """Load a design file the current user may see; 404 for anyone else's."""
+    from .designs.models import DesignFile
+
+    design_file = db.session.get(DesignFile, file_id)
+    if design_file is None or not can_view_file(current_user, design_file):
+        abort(404)
+    return design_file

@@ -78,6 +78,8 @@ def init_security(app: Flask) -> None:
             current_user
             and current_user.is_authenticated
             and not request.path.startswith("/static/")
+            # Content-addressed previews may be kept by the user's own browser only.
+            and not h.get("Cache-Control", "").startswith("private")
         ):
             h["Cache-Control"] = "no-store"
             h.add("Vary", "Cookie")

@@ -284,3 +284,32 @@ def login_as(client):
         return client
 
     return do
+
+
+def png_bytes(size=(64, 48), color=(200, 30, 30)) -> bytes:
+    """A small real PNG."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def add_file(ctx):
+    """Store a design file through the real upload service (and publish drafts on request)."""
+    from rumah_kemasan.designs import services as designs
+    from rumah_kemasan.designs.models import DesignKind
+
+    def add(req, kind=DesignKind.DRAFT, *, user=None, data=None, name="desain.png", proof=False):
+        kind = DesignKind(kind)
+        user = user or req.assignee or req.applicant
+        design_file = designs.upload(req, user, kind, name, data or png_bytes())
+        if proof:
+            design_file.proof_published_at = utcnow()
+        _db.session.commit()
+        return design_file
+
+    return add

@@ -90,6 +90,7 @@ class TransitionForm(FlaskForm):
     assignee_id = SelectField(
         _l("Designer"), coerce=int, validate_choice=False, validators=[Optional()]
     )
+    proof_sha256 = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class CommentForm(FlaskForm):

@@ -55,6 +55,8 @@ def actor_of(user: User) -> Actor:
 
 def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestState:
     """The workflow's view of a request (`assignee_id` overrides for a prospective claim)."""
+    from ..designs.services import design_facts
+
     service = req.service_type
     return RequestState(
         status=Status(req.status),
@@ -62,8 +64,7 @@ def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestS
         assignee_id=assignee_id if assignee_id is not None else req.assignee_id,
         includes_printing=service.includes_printing,
         checklist_required=service.needs_label_checklist,
-        # Drafts, checklists, finals and handover records arrive with the designs issue;
-        # until then their guards stay closed (RequestState defaults them to False).
+        **design_facts(req),
     )
 
 
@@ -179,8 +180,14 @@ def transition(
     seen_version: int | None = None,
     assignee: User | None = None,
     internal: bool = False,
+    proof_sha256: str | None = None,
 ) -> RequestEvent:
-    """Move `req` to `target` as `user`, writing exactly one status event."""
+    """Move `req` to `target` as `user`, writing exactly one status event.
+
+    Sending the proof publishes the newest draft; the owner's answer to a proof is recorded
+    as a ProofDecision bound to the sha256 of the proof they saw (`proof_sha256`, from the
+    form): if a different proof is current by then, the answer is a Conflict.
+    """
     _check_version(req, seen_version)
     source = Status(req.status)
     actor = actor_of(user)
@@ -201,6 +208,12 @@ def transition(
     if refusal is not None:
         raise Refused(refusal)
     now = utcnow()
+    from ..designs import services as designs
+
+    if target is Status.AWAITING_APPROVAL:
+        designs.publish_proof(req, now)
+    if source is Status.AWAITING_APPROVAL and actor.role == Role.OWNER:
+        designs.record_decision(req, user, target is Status.APPROVED, note, proof_sha256)
     if prospective_assignee is not None:
         req.assignee_id = prospective_assignee.id
     if TRANSITIONS[(source, target)].counts_revision:

@@ -39,6 +39,11 @@ REFUSAL_MESSAGES = {
     "no_printing_only": _("This service includes printing: send it to production first."),
     "final_required": _("Upload the final file before completing."),
     "handover_required": _("Record the handover before completing."),
+    "proof_required": _("There is no proof to decide on yet."),
+    "checklist_failed": _(
+        "The label checklist of the approved design has mandatory items that are neither "
+        "passed nor marked not applicable with a reason."
+    ),
 }
 
 
@@ -297,8 +302,11 @@ def detail(code: str):
             .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
             .order_by(User.full_name)
         ).all()
+    from ..designs.views import files_context
+
     return render_template(
         "requests/detail.html",
+        **files_context(req),
         req=req,
         events=events,
         actions=actions,
@@ -339,6 +347,7 @@ def transition(code: str):
             seen_version=seen,
             assignee=assignee,
             internal=bool(form.internal.data),
+            proof_sha256=form.proof_sha256.data or None,
         )
     except services.Refused as exc:
         db.session.rollback()

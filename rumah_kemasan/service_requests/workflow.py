@@ -118,6 +118,8 @@ class Refusal(enum.StrEnum):
     NO_PRINTING_ONLY = "no_printing_only"
     FINAL_REQUIRED = "final_required"
     HANDOVER_REQUIRED = "handover_required"
+    PROOF_REQUIRED = "proof_required"
+    CHECKLIST_FAILED = "checklist_failed"
 
     @property
     def code(self) -> str:
@@ -152,7 +154,9 @@ class RequestState:
     includes_printing: bool = False
     has_new_draft: bool = False  # a draft uploaded since the last proof was sent
     checklist_required: bool = False  # label/packaging services
-    checklist_complete: bool = False
+    checklist_complete: bool = False  # every item of the newest draft's checklist answered
+    checklist_passed: bool = False  # mandatory items of the approved draft pass or are n/a
+    has_proof: bool = False  # a draft has been published to the owner as the proof
     has_final: bool = False
     handover_recorded: bool = False
 
@@ -202,6 +206,16 @@ def _checklist_filled(state: RequestState, actor: Actor) -> Refusal | None:
     if state.checklist_required and not state.checklist_complete:
         return Refusal.CHECKLIST_INCOMPLETE
     return None
+
+
+def _checklist_passed(state: RequestState, actor: Actor) -> Refusal | None:
+    if state.checklist_required and not state.checklist_passed:
+        return Refusal.CHECKLIST_FAILED
+    return None
+
+
+def _proof_published(state: RequestState, actor: Actor) -> Refusal | None:
+    return None if state.has_proof else Refusal.PROOF_REQUIRED
 
 
 def _prints(state: RequestState, actor: Actor) -> Refusal | None:
@@ -262,7 +276,7 @@ _TABLE: list[Transition] = [
         {_A},
         guards=(_new_draft, _checklist_filled),
     ),
-    _t(_S.AWAITING_APPROVAL, _S.APPROVED, "approve", {_O}),
+    _t(_S.AWAITING_APPROVAL, _S.APPROVED, "approve", {_O}, guards=(_proof_published,)),
     _t(
         _S.AWAITING_APPROVAL,
         _S.IN_DESIGN,
@@ -277,10 +291,16 @@ _TABLE: list[Transition] = [
         _S.COMPLETED,
         "complete",
         {_A, _SU},
-        guards=(_does_not_print, _final_exists),
+        guards=(_does_not_print, _final_exists, _checklist_passed),
     ),
     _t(_S.IN_PRODUCTION, _S.READY, "mark_ready", {_ST, _SU}),
-    _t(_S.READY, _S.COMPLETED, "complete", {_ST, _SU}, guards=(_handover_recorded,)),
+    _t(
+        _S.READY,
+        _S.COMPLETED,
+        "complete",
+        {_ST, _SU},
+        guards=(_handover_recorded, _checklist_passed),
+    ),
     _t(_S.COMPLETED, _S.IN_DESIGN, "reopen", {_SU}, note_for={_SU}),
 ]
 

@@ -260,9 +260,12 @@ def test_supervisor_sees_requests_past_the_free_revision_limit(
 
 
 def test_owner_asking_for_changes_counts_a_revision(
-    app, client, login_as, owner, staff, make_request
+    app, client, login_as, owner, staff, make_request, add_file
 ):
-    req = make_request(owner, status=Status.AWAITING_APPROVAL, assignee=staff)
+    req = make_request(owner, status=Status.IN_DESIGN, assignee=staff)
+    add_file(req, proof=True)
+    req.status = Status.AWAITING_APPROVAL
+    db.session.commit()
     login_as(owner)
     resp = client.post(
         f"/requests/{req.code}/transition",

@@ -143,6 +143,8 @@ def satisfied(source, target=None, **overrides):
         "has_new_draft": True,
         "checklist_required": True,
         "checklist_complete": True,
+        "checklist_passed": True,
+        "has_proof": True,
         "has_final": True,
         "handover_recorded": True,
     }
@@ -257,6 +259,8 @@ REFUSAL_HTTP = {
     "no_printing_only": 409,
     "final_required": 409,
     "handover_required": 409,
+    "proof_required": 409,
+    "checklist_failed": 409,
 }
 
 
@@ -438,7 +442,15 @@ GUARD_CASES = [
         {"handover_recorded": False},
         "handover_required",
     ),
+    ("awaiting_approval", "approved", "owner", {"has_proof": False}, "proof_required"),
+    ("approved", "completed", "assignee", {"checklist_passed": False}, "checklist_failed"),
+    ("ready", "completed", "staff", {"checklist_passed": False}, "checklist_failed"),
 ]
+
+
+def test_a_failed_checklist_only_blocks_label_services():
+    state = satisfied("ready", "completed", checklist_required=False, checklist_passed=False)
+    assert check_transition(state, ACTORS["staff"], S.COMPLETED) is None
 
 
 @pytest.mark.parametrize(("source", "target", "kind", "overrides", "code"), GUARD_CASES)
@@ -460,7 +472,7 @@ def test_unguarded_transitions_ignore_the_flags():
     bare = RequestState(status=S.IN_PRODUCTION, owner_id=OWNER_ID)
     assert check_transition(bare, ACTORS["staff"], S.READY) is None
     bare = RequestState(status=S.AWAITING_APPROVAL, owner_id=OWNER_ID)
-    assert check_transition(bare, ACTORS["owner"], S.APPROVED) is None
+    assert check_transition(bare, ACTORS["owner"], S.IN_DESIGN, note="ubah") is None
 
 
 # --- allowed_transitions --------------------------------------------------------------
@@ -474,6 +486,8 @@ STATE_VARIANTS = [
     {"checklist_required": False, "checklist_complete": False},
     {"has_final": False},
     {"handover_recorded": False},
+    {"has_proof": False},
+    {"checklist_passed": False},
     {"owner_id": OTHER_OWNER_ID},
     {"assignee_id": STAFF_ID},
 ]

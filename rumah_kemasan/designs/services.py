@@ -1,0 +1,290 @@
+"""State changes for designs: uploads, proofs and decisions, checklists, handover.
+
+Services check, change, append the timeline event and flush; the view commits once. Stored
+bytes are tied to the transaction (storage.save_with_session): a rollback deletes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User
+from ..database import utcnow
+from ..errors import Conflict
+from ..extensions import db
+from ..notifications.services import on_request_event
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
+from ..service_requests.workflow import Role, Status
+from . import checklists, storage
+from .models import (
+    CheckResult,
+    Decision,
+    DesignFile,
+    DesignKind,
+    Handover,
+    LabelCheck,
+    ProofDecision,
+)
+from .validation import UploadRejected, inspect_upload
+
+# Who may add which kind of file, and while the request is in which statuses.
+OWNER_KINDS = {DesignKind.BEFORE, DesignKind.DOCUMENT}
+OWNER_STATUSES = {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN}
+STAFF_STATUSES = {
+    DesignKind.BEFORE: {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN},
+    DesignKind.DOCUMENT: {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN},
+    DesignKind.DRAFT: {Status.IN_DESIGN},
+    DesignKind.FINAL: {Status.APPROVED, Status.IN_PRODUCTION, Status.READY},
+    DesignKind.SOURCE: {Status.IN_DESIGN, Status.APPROVED, Status.IN_PRODUCTION, Status.READY},
+}
+
+
+def may_upload(user: User, req: ServiceRequest, kind: DesignKind) -> bool:
+    """Owners add before photos and documents early on; staff add the design files."""
+    status = Status(req.status)
+    if user.role == Role.OWNER:
+        return req.applicant_id == user.id and kind in OWNER_KINDS and status in OWNER_STATUSES
+    if user.role in (Role.STAFF, Role.SUPERVISOR) and user.unit_id == req.unit_id:
+        return status in STAFF_STATUSES[kind]
+    return False
+
+
+def upload(
+    req: ServiceRequest, user: User, kind: DesignKind, filename: str, data: bytes
+) -> DesignFile:
+    """Validate, clean and store one upload with its renditions and its timeline event."""
+    cfg = current_app.config
+    if len(data) > cfg["UPLOAD_MAX_FILE_BYTES"]:
+        raise UploadRejected("file_too_big")
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(DesignFile.size), 0)).where(DesignFile.request_id == req.id)
+    )
+    if used + len(data) > cfg["UPLOAD_MAX_REQUEST_BYTES"]:
+        raise UploadRejected("request_quota")
+    inspected = inspect_upload(data, filename, kind, cfg["UPLOAD_MAX_PIXELS"])
+    version = None
+    if kind is DesignKind.DRAFT:
+        version = 1 + (
+            db.session.scalar(
+                select(func.coalesce(func.max(DesignFile.version), 0)).where(
+                    DesignFile.request_id == req.id, DesignFile.kind == DesignKind.DRAFT
+                )
+            )
+            or 0
+        )
+    session = db.session()
+    try:
+        key = storage.save_with_session(session, inspected.data, inspected.suffix)
+        preview_key = thumb_key = None
+        if inspected.preview is not None:
+            preview_key = storage.save_with_session(session, inspected.preview, ".preview.jpg")
+            thumb_key = storage.save_with_session(session, inspected.thumb, ".thumb.jpg")
+    except storage.StorageError as exc:
+        raise UploadRejected("storage_failed") from exc
+    now = utcnow()
+    design_file = DesignFile(
+        request_id=req.id,
+        kind=kind,
+        version=version,
+        storage_key=key,
+        display_name=inspected.display_name,
+        content_type=inspected.content_type,
+        size=len(inspected.data),
+        sha256=hashlib.sha256(inspected.data).hexdigest(),
+        width=inspected.width,
+        height=inspected.height,
+        preview_key=preview_key,
+        thumb_key=thumb_key,
+        uploaded_by_id=user.id,
+        created_at=now,
+    )
+    db.session.add(design_file)
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=user.id,
+        kind=EventKind.FILE,
+        note=f"{kind.value}{f' v{version}' if version else ''}: {inspected.display_name}",
+        # A draft stays among staff until it is sent to the owner as the proof.
+        visibility=Visibility.INTERNAL if kind is DesignKind.DRAFT else Visibility.PUBLIC,
+        created_at=now,
+    )
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # two drafts numbered at once: the second must retry
+        raise Conflict(req) from exc
+    on_request_event(event)
+    return design_file
+
+
+def files_of(req: ServiceRequest) -> list[DesignFile]:
+    return list(
+        db.session.scalars(
+            select(DesignFile)
+            .where(DesignFile.request_id == req.id)
+            .order_by(DesignFile.kind, DesignFile.version, DesignFile.id)
+        )
+    )
+
+
+def newest_draft(req: ServiceRequest) -> DesignFile | None:
+    return db.session.scalar(
+        select(DesignFile)
+        .where(DesignFile.request_id == req.id, DesignFile.kind == DesignKind.DRAFT)
+        .order_by(DesignFile.version.desc())
+        .limit(1)
+    )
+
+
+def current_proof(req: ServiceRequest) -> DesignFile | None:
+    """The newest draft sent to the owner."""
+    return db.session.scalar(
+        select(DesignFile)
+        .where(
+            DesignFile.request_id == req.id,
+            DesignFile.kind == DesignKind.DRAFT,
+            DesignFile.proof_published_at.is_not(None),
+        )
+        .order_by(DesignFile.version.desc())
+        .limit(1)
+    )
+
+
+def approved_decision(req: ServiceRequest) -> ProofDecision | None:
+    return db.session.scalar(
+        select(ProofDecision)
+        .where(ProofDecision.request_id == req.id, ProofDecision.decision == Decision.APPROVED)
+        .order_by(ProofDecision.id.desc())
+        .limit(1)
+    )
+
+
+def checklist_answers(draft: DesignFile | None) -> dict[str, tuple[str, str | None]]:
+    if draft is None:
+        return {}
+    rows = db.session.scalars(select(LabelCheck).where(LabelCheck.design_file_id == draft.id))
+    return {row.item: (row.result.value, row.reason) for row in rows}
+
+
+def design_facts(req: ServiceRequest) -> dict[str, bool]:
+    """What the workflow's guards need to know about the request's files."""
+    draft = newest_draft(req)
+    proof = current_proof(req)
+    category = req.product_category.value
+    decision = approved_decision(req)
+    checked = decision.design_file if decision else proof or draft
+    has_final = db.session.scalar(
+        select(func.count())
+        .select_from(DesignFile)
+        .where(DesignFile.request_id == req.id, DesignFile.kind == DesignKind.FINAL)
+    )
+    handover = db.session.scalar(select(Handover.id).where(Handover.request_id == req.id))
+    return {
+        "has_new_draft": draft is not None and draft.proof_published_at is None,
+        "checklist_complete": checklists.is_complete(category, checklist_answers(draft)),
+        "checklist_passed": checklists.is_passed(category, checklist_answers(checked)),
+        "has_proof": proof is not None,
+        "has_final": bool(has_final),
+        "handover_recorded": handover is not None,
+    }
+
+
+def publish_proof(req: ServiceRequest, now: datetime) -> DesignFile:
+    """Send the newest draft to the owner as the proof (the guard ensured there is one).
+
+    The status event of the move to awaiting_approval records it; no second event is written.
+    """
+    draft = newest_draft(req)
+    draft.proof_published_at = now
+    return draft
+
+
+def record_decision(
+    req: ServiceRequest, owner: User, approved: bool, note: str | None, seen_sha256: str | None
+) -> ProofDecision | None:
+    """Bind the owner's answer to the exact bytes of the proof they saw."""
+    proof = current_proof(req)
+    if proof is None:
+        return None  # nothing was sent (approval is refused earlier by its guard)
+    if seen_sha256 and seen_sha256 != proof.sha256:
+        raise Conflict(req, "proof_changed")
+    decision = ProofDecision(
+        request_id=req.id,
+        design_file_id=proof.id,
+        version=proof.version,
+        sha256=proof.sha256,
+        decision=Decision.APPROVED if approved else Decision.CHANGES_REQUESTED,
+        note=(note or "").strip() or None,
+        decided_by_id=owner.id,
+        decided_at=utcnow(),
+    )
+    db.session.add(decision)
+    return decision
+
+
+def save_checklist(
+    draft: DesignFile, user: User, answers: dict[str, tuple[str, str | None]]
+) -> None:
+    """Store the checklist answers for one draft (replacing earlier answers)."""
+    category = draft.request.product_category.value
+    existing = {
+        row.item: row
+        for row in db.session.scalars(
+            select(LabelCheck).where(LabelCheck.design_file_id == draft.id)
+        )
+    }
+    now = utcnow()
+    for item in checklists.items_for(category):
+        result, reason = answers.get(item.code, (None, None))
+        if result not in ("pass", "fail", "na"):
+            continue
+        row = existing.get(item.code) or LabelCheck(design_file_id=draft.id, item=item.code)
+        row.result = CheckResult(result)
+        row.reason = (reason or "").strip()[:300] or None
+        if row.result is CheckResult.NOT_APPLICABLE and not row.reason:
+            raise UploadRejected("na_needs_reason")
+        row.checked_by_id = user.id
+        row.checked_at = now
+        db.session.add(row)
+    event = RequestEvent(
+        request_id=draft.request_id,
+        actor_id=user.id,
+        kind=EventKind.CHECKLIST,
+        note=f"v{draft.version}",
+        visibility=Visibility.INTERNAL,
+        created_at=now,
+    )
+    db.session.add(event)
+    db.session.flush()
+
+
+def record_handover(
+    req: ServiceRequest, user: User, received_by: str, quantity: int | None, note: str | None
+) -> Handover:
+    """Record that the owner collected the results (needed before completing from ready)."""
+    handover = db.session.scalar(select(Handover).where(Handover.request_id == req.id))
+    if handover is None:
+        handover = Handover(request_id=req.id, recorded_by_id=user.id)
+        db.session.add(handover)
+    handover.received_by = received_by.strip()
+    handover.quantity = quantity
+    handover.note = (note or "").strip() or None
+    handover.recorded_by_id = user.id
+    handover.recorded_at = utcnow()
+    event = RequestEvent(
+        request_id=req.id,
+        actor_id=user.id,
+        kind=EventKind.SYSTEM,
+        note=f"handover: {handover.received_by}",
+        visibility=Visibility.PUBLIC,
+        created_at=handover.recorded_at,
+    )
+    db.session.add(event)
+    db.session.flush()
+    on_request_event(event)
+    return handover

@@ -1,0 +1,320 @@
+"""Design pages: uploads, permission-checked downloads and previews, checklist, handover,
+side-by-side comparison and the public before/after gallery."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.forms import CATEGORY_LABELS
+from ..extensions import db
+from ..permissions import get_file_or_404, get_request_or_404, role_required
+from ..service_requests.workflow import Role, Status
+from . import checklists, services, storage
+from .forms import KIND_LABELS, HandoverForm, UploadForm
+from .models import DesignFile, DesignKind
+from .validation import UploadRejected
+
+bp = Blueprint("designs", __name__)
+
+REJECTION_MESSAGES = {
+    "empty": _("the file is empty."),
+    "unknown_type": _("this is not a JPEG, PNG or WebP photo, a PDF or a design source file."),
+    "wrong_type": _("this kind of file cannot be added here."),
+    "not_an_image": _("the photo cannot be read."),
+    "damaged": _("the photo is damaged or incomplete; send it again."),
+    "too_many_pixels": _("the photo has too many pixels; send a smaller one."),
+    "pdf_active": _("the PDF contains scripts, actions or embedded files; save it as plain PDF."),
+    "pdf_encrypted": _("the PDF is password-protected; send it without a password."),
+    "pdf_damaged": _("the PDF cannot be read."),
+    "file_too_big": _("the file is larger than 20 MB."),
+    "request_quota": _("this request already holds as many files as allowed."),
+    "storage_failed": _("the file could not be stored (the server's disk may be full)."),
+    "na_needs_reason": _("give a reason for every item marked not applicable."),
+}
+# Sandbox anything a browser might still try to render from a download.
+DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+
+def _message(code: str) -> str:
+    return _(REJECTION_MESSAGES[code]) if code in REJECTION_MESSAGES else code
+
+
+def upload_kinds(req) -> list[tuple[str, str]]:
+    """The kinds of file the current user may add to `req` now, for the upload form."""
+    return [
+        (kind.value, str(label))
+        for kind, label in KIND_LABELS.items()
+        if services.may_upload(current_user, req, kind)
+    ]
+
+
+@bp.route("/requests/<code>/files", methods=["POST"])
+@login_required
+def upload(code: str):
+    req = get_request_or_404(code)
+    form = UploadForm()
+    form.kind.choices = upload_kinds(req)
+    back = redirect(url_for("requests.detail", code=req.code, _anchor="files"), 303)
+    if not form.validate_on_submit():
+        if not form.kind.choices:
+            abort(403)
+        flash(_("Choose what you are adding and the files."), "error")
+        return back
+    kind = DesignKind(form.kind.data)
+    uploads = [f for f in request.files.getlist(form.files.name) if f and f.filename is not None]
+    if not uploads:
+        flash(_("Choose at least one file."), "error")
+        return back
+    added, refused = [], []
+    for item in uploads:
+        data = item.read()
+        name = item.filename or ""
+        try:
+            design_file = services.upload(req, current_user, kind, name, data)
+        except UploadRejected as exc:
+            if exc.code == "storage_failed":
+                db.session.rollback()  # drops every file stored in this request
+                flash(_("Nothing was saved: %(why)s", why=_message(exc.code)), "error")
+                return back
+            refused.append(_("%(name)s: %(why)s", name=name[:80], why=_message(exc.code)))
+            continue
+        added.append(design_file.display_name)
+    db.session.commit()
+    if added:
+        flash(_("Added: %(names)s", names=", ".join(added)), "success")
+    for line in refused:
+        flash(_("Not added, %(line)s", line=line), "error")
+    return back
+
+
+def _send(design_file: DesignFile, key: str, content_type: str, *, attachment: bool) -> Response:
+    with storage.get_storage().open(key) as fh:
+        body = fh.read()
+    response = Response(body, mimetype=content_type)
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if attachment:
+        response.headers.set("Content-Disposition", "attachment", filename=design_file.display_name)
+    return response
+
+
+@bp.route("/files/<int:file_id>")
+@login_required
+def download(file_id: int):
+    design_file = get_file_or_404(file_id)
+    if current_user.is_staff and design_file.kind in (DesignKind.BEFORE, DesignKind.DOCUMENT):
+        from ..audit.services import record
+
+        record(
+            current_user,
+            "file.download",
+            f"request:{design_file.request.code}",
+            {"file_id": design_file.id, "kind": design_file.kind.value},
+        )
+        db.session.commit()
+    content_type = (
+        design_file.content_type
+        if design_file.content_type.startswith("image/") or design_file.content_type.endswith("pdf")
+        else "application/octet-stream"
+    )
+    return _send(design_file, design_file.storage_key, content_type, attachment=True)
+
+
+@bp.route("/files/<int:file_id>/preview")
+@login_required
+def preview(file_id: int):
+    """Our own JPEG rendition, cached by the browser keyed on the file's content."""
+    design_file = get_file_or_404(file_id)
+    size = request.args.get("size", "preview")
+    key = design_file.thumb_key if size == "thumb" else design_file.preview_key
+    if key is None:
+        abort(404)
+    etag = f"{design_file.sha256[:32]}-{size}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = _send(design_file, key, "image/jpeg", attachment=False)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+def preview_url(design_file: DesignFile, size: str = "preview") -> str:
+    """The preview address; the content hash in it makes a new version a new URL."""
+    return url_for("designs.preview", file_id=design_file.id, size=size, v=design_file.sha256[:12])
+
+
+@bp.route("/requests/<code>/checklist/<int:file_id>", methods=["GET", "POST"])
+@login_required
+@role_required(Role.STAFF, Role.SUPERVISOR)
+def checklist(code: str, file_id: int):
+    req = get_request_or_404(code)
+    draft = get_file_or_404(file_id)
+    if draft.request_id != req.id or draft.kind is not DesignKind.DRAFT:
+        abort(404)
+    items = checklists.items_for(req.product_category.value)
+    answers = services.checklist_answers(draft)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        from ..forms import ActionForm
+
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        submitted = {
+            item.code: (
+                request.form.get(f"result-{item.code}", ""),
+                request.form.get(f"reason-{item.code}", "")[:300],
+            )
+            for item in items
+        }
+        for item in items:
+            result, reason = submitted[item.code]
+            if result not in ("pass", "fail", "na"):
+                errors[item.code] = _("Choose an answer.")
+            elif result == "na" and not reason.strip():
+                errors[item.code] = _("Say why this item does not apply.")
+        answers = submitted
+        if not errors:
+            services.save_checklist(draft, current_user, submitted)
+            db.session.commit()
+            flash(_("Checklist saved for version %(v)s.", v=draft.version), "success")
+            return redirect(url_for("requests.detail", code=req.code, _anchor="files"), 303)
+    return render_template(
+        "designs/checklist.html",
+        req=req,
+        draft=draft,
+        items=items,
+        answers=answers,
+        errors=errors,
+    ), (400 if errors else 200)
+
+
+@bp.route("/requests/<code>/handover", methods=["POST"])
+@login_required
+@role_required(Role.STAFF, Role.SUPERVISOR)
+def handover(code: str):
+    req = get_request_or_404(code)
+    if Status(req.status) is not Status.READY:
+        abort(409)
+    form = HandoverForm()
+    if not form.validate_on_submit():
+        flash(_("Write who received the results."), "error")
+        return redirect(url_for("requests.detail", code=req.code), 303)
+    services.record_handover(
+        req, current_user, form.received_by.data, form.quantity.data, form.note.data
+    )
+    db.session.commit()
+    flash(_("Handover recorded."), "success")
+    return redirect(url_for("requests.detail", code=req.code), 303)
+
+
+@bp.route("/requests/<code>/compare")
+@login_required
+def compare(code: str):
+    """Two versions side by side (by default the first before photo and the newest design)."""
+    req = get_request_or_404(code)
+    files = [f for f in services.files_of(req) if f.is_image and _visible(f)]
+    by_id = {f.id: f for f in files}
+    left = by_id.get(request.args.get("a", type=int))
+    right = by_id.get(request.args.get("b", type=int))
+    if left is None:
+        left = next((f for f in files if f.kind is DesignKind.BEFORE), files[0] if files else None)
+    if right is None:
+        finals = [f for f in files if f.kind in (DesignKind.FINAL, DesignKind.DRAFT)]
+        right = finals[-1] if finals else (files[-1] if files else None)
+    return render_template("designs/compare.html", req=req, files=files, left=left, right=right)
+
+
+def _visible(design_file: DesignFile) -> bool:
+    from ..permissions import can_view_file
+
+    return can_view_file(current_user, design_file)
+
+
+# --- the public gallery ----------------------------------------------------------------------
+
+
+@bp.route("/gallery")
+def gallery():
+    from . import queries
+
+    category = request.args.get("category") or None
+    kecamatan = request.args.get("kecamatan") or None
+    pairs = queries.gallery_pairs(category=category, kecamatan=kecamatan)
+    return render_template(
+        "designs/gallery.html",
+        pairs=pairs,
+        category=category,
+        kecamatan=kecamatan,
+        kecamatans=queries.gallery_kecamatans(),
+        category_labels=[(c.value, label) for c, label in CATEGORY_LABELS.items()],
+    )
+
+
+@bp.route("/gallery/<int:request_id>")
+def gallery_item(request_id: int):
+    from . import queries
+
+    pair = queries.gallery_pair(request_id)
+    if pair is None:
+        abort(404)
+    return render_template("designs/gallery_item.html", pair=pair)
+
+
+@bp.route("/gallery/<int:request_id>/<side>.jpg")
+def gallery_image(request_id: int, side: str):
+    """The public rendition of a consented before/after pair (nothing else is public)."""
+    from . import queries
+
+    pair = queries.gallery_pair(request_id)
+    if pair is None or side not in ("before", "after"):
+        abort(404)
+    design_file = pair.before if side == "before" else pair.after
+    size = request.args.get("size", "preview")
+    key = design_file.thumb_key if size == "thumb" else design_file.preview_key
+    response = _send(design_file, key, "image/jpeg", attachment=False)
+    response.set_etag(f"{design_file.sha256[:32]}-{size}")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def files_context(req) -> dict:
+    """What the request page needs to show files, proofs and the upload form."""
+    files = [f for f in services.files_of(req) if _visible(f)]
+    proof = services.current_proof(req)
+    if proof is not None and not _visible(proof):
+        proof = None
+    form = UploadForm()
+    form.kind.choices = upload_kinds(req)
+    decision = services.approved_decision(req)
+    newest = services.newest_draft(req)
+    return {
+        "files": files,
+        "befores": [f for f in files if f.kind is DesignKind.BEFORE],
+        "documents": [f for f in files if f.kind is DesignKind.DOCUMENT],
+        "drafts": [f for f in files if f.kind is DesignKind.DRAFT],
+        "finals": [f for f in files if f.kind is DesignKind.FINAL],
+        "sources": [f for f in files if f.kind is DesignKind.SOURCE],
+        "proof": proof,
+        "approved": decision,
+        "newest_draft": newest,
+        "checklist_items": checklists.items_for(req.product_category.value),
+        "proof_answers": services.checklist_answers(proof) if proof else {},
+        "newest_answers": services.checklist_answers(newest) if newest else {},
+        "upload_form": form,
+        "handover_form": HandoverForm(),
+        "preview_url": preview_url,
+        "kind_labels": KIND_LABELS,
+        "needs_checklist": req.service_type.needs_label_checklist,
+    }
