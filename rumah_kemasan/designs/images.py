@@ -55,7 +55,7 @@ def sniff(data: bytes) -> str | None:
     try:
         with Image.open(io.BytesIO(data)) as im:
             return ACCEPTED.get(im.format or "")
-    except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, ValueError):
+    except (OSError, Image.DecompressionBombError, ValueError, SyntaxError, Warning):
         return None
 
 
@@ -65,7 +65,8 @@ def clean_image(data: bytes, max_pixels: int) -> CleanImage:
         im = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected("too_many_pixels") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, Warning) as exc:
+        # Warning: Pillow warns about malformed metadata; where warnings are errors, refuse.
         raise ImageRejected("not_an_image") from exc
     with im:
         content_type = ACCEPTED.get(im.format or "")
@@ -81,10 +82,10 @@ def clean_image(data: bytes, max_pixels: int) -> CleanImage:
                 preview, thumb = _renditions_jpeg(cleaned, orientation)
             else:
                 cleaned, preview, thumb = _reencode(im, content_type)
-        except (OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
-            raise ImageRejected("damaged") from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected("too_many_pixels") from exc
+        except (OSError, ValueError, SyntaxError, struct.error, EOFError, Warning) as exc:
+            raise ImageRejected("damaged") from exc
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return CleanImage(cleaned, content_type, width, height, preview, thumb)
@@ -123,8 +124,10 @@ def rewrite_jpeg(data: bytes, orientation: int = 1) -> bytes:
     while True:
         if pos + 4 > end or data[pos] != 0xFF:
             raise ValueError("segment expected")
-        while data[pos + 1] == 0xFF:  # fill bytes
+        while pos + 4 < end and data[pos + 1] == 0xFF:  # fill bytes
             pos += 1
+        if pos + 4 > end:
+            raise ValueError("segment runs past the end")
         marker = data[pos + 1]
         if marker == _EOI:
             raise ValueError("no image data")
