@@ -66,6 +66,9 @@ def create_app(config: str | dict | None = None) -> Flask:
     from .reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from .audit.views import bp as audit_bp
+
+    app.register_blueprint(audit_bp)
 
     from .designs import cli as designs_cli
     from .designs import storage

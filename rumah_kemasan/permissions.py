@@ -118,3 +118,17 @@ def get_file_or_404(file_id: int):
     if design_file is None or not can_view_file(current_user, design_file):
         abort(404)
     return design_file
+
+
+def visible_audit(user: User) -> Select:
+    """Audit rows `user` may read: a supervisor sees their unit's people, an admin everything."""
+    from .audit.models import AuditLog
+
+    stmt = select(AuditLog)
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.role == Role.SUPERVISOR:
+        return stmt.where(
+            AuditLog.actor_id.in_(select(User.id).where(User.unit_id == user.unit_id))
+        )
+    return stmt.where(False)

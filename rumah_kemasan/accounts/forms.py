@@ -171,3 +171,19 @@ class BusinessForm(FlaskForm):
             "no personal data). You can withdraw this at any time."
         )
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Erasing one's account: the password again, and an explicit confirmation."""
+
+    password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    confirm = BooleanField(
+        _l("I understand that my account, my data and my files are deleted for good."),
+        validators=[DataRequired(REQUIRED)],
+    )
+
+    def validate_password(self, field):
+        from flask_login import current_user
+
+        if not current_user.check_password(field.data or ""):
+            raise ValidationError(_l("The current password is not correct."))

@@ -80,6 +80,9 @@ class User(UserMixin, db.Model):
     consent_purpose: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the owner erased the account: the row stays as an anonymous placeholder so
+    # their requests still count in the statistics (see README, "Personal data").
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit | None] = relationship()
     businesses: Mapped[list[Business]] = relationship(

@@ -248,3 +248,89 @@ def edit_business(business_id: int):
         flash(_("Business profile saved."), "success")
         return redirect(url_for("account.businesses"))
     return render_template("accounts/business_form.html", form=form, business=business)
+
+
+# --- personal data (UU PDP): a copy of everything, and erasure -----------------------------
+
+EXPORTS_PER_WINDOW = 3  # zips of all one's files are heavy; a few per ten minutes is plenty
+
+
+@account_bp.route("/data")
+@login_required
+@role_required(Role.OWNER)
+def data():
+    from .forms import DeleteAccountForm
+
+    return render_template("accounts/data.html", form=DeleteAccountForm(), export_form=ActionForm())
+
+
+@account_bp.route("/data/export", methods=["POST"])
+@login_required
+@role_required(Role.OWNER)
+def data_export():
+    import tempfile
+    from datetime import timedelta
+
+    from flask import Response
+
+    from ..audit import services as audit
+    from ..database import utcnow
+    from . import privacy
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if audit.count_recent(user, "account.export", timedelta(minutes=10)) >= EXPORTS_PER_WINDOW:
+        return render_template("reports/rate_limited.html"), 429, {"Retry-After": "600"}
+    audit.record(user, "account.export", f"user:{user.id}")
+    db.session.commit()
+    # Built on disk, not in memory, then streamed in chunks; closed once sent (or dropped).
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        privacy.write_export(user, out)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+
+    def chunks():
+        try:
+            while chunk := out.read(256 * 1024):
+                yield chunk
+        finally:
+            out.close()
+
+    response = Response(chunks(), mimetype="application/zip")
+    response.headers["Content-Length"] = str(size)
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"rumah-kemasan-data-{utcnow():%Y%m%d}.zip"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@account_bp.route("/data/delete", methods=["POST"])
+@login_required
+@role_required(Role.OWNER)
+def data_delete():
+    from ..audit import services as audit
+    from ..designs.storage import delete_after_commit
+    from . import privacy
+    from .forms import DeleteAccountForm
+
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/data.html", form=form, export_form=ActionForm()), 200
+    user = current_user._get_current_object()
+    keys = privacy.erase_owner(user)
+    audit.record(user, "account.delete", f"user:{user.id}", {"files": len(keys)}).address = None
+    delete_after_commit(db.session, keys)
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("Your account and your personal data have been deleted."), "info")
+    return redirect(url_for("public.home"))

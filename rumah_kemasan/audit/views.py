@@ -1,0 +1,39 @@
+"""/audit: supervisors read their unit's audit log, admins all of it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..permissions import role_required, visible_audit
+from ..service_requests.workflow import Role
+from .models import AuditLog
+
+bp = Blueprint("audit", __name__)
+PAGE_SIZE = 50
+
+
+@bp.route("/audit")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def index():
+    """Newest first, keyset-paginated by id (`?before=<id>`), optionally by action prefix."""
+    from flask_login import current_user
+
+    stmt = visible_audit(current_user).options(joinedload(AuditLog.actor))
+    action = (request.args.get("action") or "").strip()[:60]
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action, autoescape=True))
+    before = request.args.get("before", type=int)
+    if before:
+        stmt = stmt.where(AuditLog.id < before)
+    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render_template(
+        "audit/index.html",
+        rows=rows,
+        action=action,
+        before=before,
+        next_before=rows[-1].id if more else None,
+    )
