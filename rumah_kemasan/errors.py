@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         db.session.rollback()
         code = exc.code or 500
-        return render_template("errors/http.html", code=code, error=exc), code
+        # Keep the exception's own headers (Allow on a 405, WWW-Authenticate …).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return render_template("errors/http.html", code=code, error=exc), code, headers
 
     @app.errorhandler(Conflict)
     def _conflict(exc: Conflict):
