@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .accounts.models import Unit, User
 from .extensions import db
 from .formats import FormatError, normalize_phone
+from .ops import cli as ops_cli
 from .service_requests.workflow import Role
 
 users_cli = click.Group("users", help="Manage user accounts.")
@@ -78,7 +79,7 @@ def seed_demo(if_empty, owners, n_requests):
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (users_cli, data_cli, seed_cli):
+    for group in (users_cli, data_cli, seed_cli, ops_cli.backup_cli):
         app.cli.add_command(group)
     from .notifications.cli import COMMANDS as notification_commands
 
