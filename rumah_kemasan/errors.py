@@ -49,6 +49,13 @@ def init_app(app: Flask) -> None:
         log.error("database unavailable [%s]: %s", error_id, exc)
         with contextlib.suppress(Exception):
             db.session.rollback()
+        # Render as if signed out: loading the user (for the menu, the language) would need
+        # the database again and turn this friendly page into a 500.
+        from flask import g
+
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
         body = render_template("errors/unavailable.html", error_id=error_id)
         return body, 503, {"Retry-After": "30"}
 
