@@ -49,6 +49,9 @@ def create_app(config: str | dict | None = None) -> Flask:
         configure_engine(db.engine)
     init_security(app)
     errors.init_app(app)
+    from .static_assets import init_app as init_static_assets
+
+    init_static_assets(app)
 
     from .accounts.views import account_bp, auth_bp
     from .public.views import bp as public_bp

@@ -49,13 +49,32 @@ def live_server(app):
     server.shutdown()
 
 
-@pytest.fixture
-def page(chromium_path):
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Debian's Chromium, launched once per run (never a browser that Playwright downloads)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=FLAGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        yield context.new_page()
-        context.close()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a page in a fresh context (own cookies and cache): one per person in a journey."""
+    contexts = []
+
+    def make(width=360, height=740, **kw):
+        context = browser.new_context(viewport={"width": width, "height": height}, **kw)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(360, 740)

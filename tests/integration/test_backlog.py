@@ -142,7 +142,7 @@ def test_backlog_figures_match_the_hand_count(app, world):
         "awaiting_approval": "1.0",
         "approved": "1.0",
     }
-    assert 'role="img"' in page and "<title" in page and "<desc" in page
+    assert 'role="group"' in page and "<title" in page and "<desc" in page
     assert world["codes"]["other"] not in page
 
 
