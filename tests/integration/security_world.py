@@ -151,3 +151,43 @@ def diff(before: dict, after: dict) -> list[str]:
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     ]
+
+
+# --- valid form data, shared by the CSRF and injection suites ----------------------------------
+
+SURVEY_PROFILE = {
+    "gender": "p",
+    "age_group": "30_39",
+    "education": "sma",
+    "occupation": "wirausaha",
+}
+
+
+def survey_form(suggestion: str = "") -> dict:
+    return SURVEY_PROFILE | {f"u{i}": "4" for i in range(1, 10)} | {"suggestion": suggestion}
+
+
+def business_form(area_id: int, **kw) -> dict:
+    return {"name": "Usaha Baru", "category": "pangan", "scale": "mikro", "area_id": area_id} | kw
+
+
+def request_form(business_id: int, service_type_id: int, **kw) -> dict:
+    return {
+        "business_id": business_id,
+        "service_type_id": service_type_id,
+        "product_name": "Sambal Matah",
+        "product_category": "pangan",
+        "brief": "Label baru untuk botol 150 ml",
+        "target_market": "lokal",
+    } | kw
+
+
+def checklist_form(category: str = "pangan", reason: str = "Tidak berlaku") -> dict:
+    """Every checklist item answered: the first not applicable (with `reason`), the rest pass."""
+    from rumah_kemasan.designs.checklists import items_for
+
+    data = {}
+    for i, item in enumerate(items_for(category)):
+        data[f"result-{item.code}"] = "na" if i == 0 else "pass"
+        data[f"reason-{item.code}"] = reason if i == 0 else ""
+    return data
