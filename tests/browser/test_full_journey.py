@@ -219,6 +219,8 @@ def test_label_journey_in_indonesian_on_a_phone(journey_app, live_server, new_pa
 
     # ... with a photo of the current bottle, taken on the phone (4000×3000, EXIF rotated).
     photo = phone_photo(tmp_path / "IMG_20261128_botol.jpg")
+    labels = "document.querySelector('form[data-upload] input[type=file]').labels.length"
+    assert owner.evaluate(labels) == 1, "the file input has no label of its own"
     kinds = upload(owner, "before", photo, watch_progress=True)
     assert kinds == ["xhr"], "the photo did not go through the script"
     assert owner.evaluate("window.progressShown") is True
@@ -348,3 +350,136 @@ def test_label_journey_in_indonesian_on_a_phone(journey_app, live_server, new_pa
     assert any(code in row for row in rows), body[:500]
 
     checker.assert_all()
+
+
+def service_id(app, code: str) -> str:
+    from sqlalchemy import select
+
+    from rumah_kemasan.extensions import db
+    from rumah_kemasan.service_requests.models import ServiceType
+
+    with app.app_context():
+        value = db.session.scalar(select(ServiceType.id).where(ServiceType.code == code))
+        db.session.remove()
+    return str(value)
+
+
+def to_english(page):
+    """Press the language button in the header (a POST to /lang/en)."""
+    button = page.locator("header form.lang button[type=submit]")
+    assert page.locator("header form.lang").get_attribute("action").endswith("/lang/en")
+    button.click()
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_label_journey_in_english_on_a_laptop(journey_app, live_server, new_page, tmp_path):
+    app, base = journey_app, live_server
+    make_staff(app, "staff", "Made Desainer", "made@rumahkemasan.test")
+    make_staff(app, "supervisor", "Ibu Kepala UPT", "kepala@rumahkemasan.test")
+    checker = Checker("journey-en")
+    owner = checker.watch(new_page(1366, 768))
+    staff = checker.watch(new_page(1366, 768))
+    boss = checker.watch(new_page(1366, 768))
+    check = checker.check
+
+    owner.goto(base + "/")
+    assert owner.locator("html").get_attribute("lang") == "id"
+    to_english(owner)
+    check(owner, "landing")
+    owner.goto(base + "/auth/register")
+    check(owner, "register")
+    owner.locator("#full_name").fill("Wayan Sukra")
+    owner.locator("#phone").fill("+62 813-5555-6666")
+    owner.locator("#password").fill(OWNER_PASSWORD)
+    owner.locator("#confirm").fill(OWNER_PASSWORD)
+    owner.locator("#consent").check()
+    owner.locator("main form button[type=submit]").click()
+    owner.wait_for_url(re.compile("/account/businesses/new"))
+    assert owner.locator("html").get_attribute("lang") == "en"
+    check(owner, "business profile")
+    owner.locator("#name").fill("Sambal Matah Pak Wayan")
+    owner.locator("#area_id").select_option(label="Sanur")
+    owner.locator("main form button[type=submit]").click()
+    owner.wait_for_url(re.compile("/requests/new"))
+    check(owner, "new request")
+    owner.locator("#service_type_id").select_option(service_id(app, "DESAIN-LABEL"))
+    owner.locator("#product_name").fill("Sambal Matah 150 g")
+    owner.locator("#product_category").select_option("pangan")
+    owner.locator("#brief").fill("A jar label for tourists: English and Indonesian.")
+    owner.locator("main form button[type=submit]").click()
+    owner.wait_for_url(CODE_RE)
+    code = CODE_RE.search(owner.url).group(1)
+    upload(owner, "before", phone_photo(tmp_path / "jar.jpg", size=(3000, 2000), orientation=1))
+    check(owner, "photo uploaded", weigh=False)
+    assert [f[2:] for f in stored_files(app, code)] == [(2560, 1707)]
+
+    sign_in(staff, base, "made@rumahkemasan.test")
+    to_english(staff)
+    staff.goto(base + f"/requests/{code}")
+    check(staff, "staff sees the request")
+    act(staff, "accepted")
+    act(staff, "in_design")
+    upload(staff, "draft", design_png(tmp_path / "jar-v1.png", (150, 30, 20)))
+    fill_checklist(staff)
+    check(staff, "checklist")
+    save_checklist(staff)
+    act(staff, "awaiting_approval")
+
+    owner.goto(base + f"/requests/{code}")
+    check(owner, "proof")
+    act(owner, "approved")
+    staff.goto(base + f"/requests/{code}")
+    upload(staff, "final", design_png(tmp_path / "jar-final.png", (150, 30, 20)))
+    act(staff, "completed")
+    check(staff, "completed")
+    assert request_status(app, code) == "completed"
+
+    owner.goto(base + f"/requests/{code}/survey")
+    check(owner, "survey")
+
+    sign_in(boss, base, "kepala@rumahkemasan.test")
+    to_english(boss)
+    boss.goto(base + "/backlog")
+    check(boss, "backlog")
+    boss.goto(base + "/reports")
+    check(boss, "reports")
+
+    checker.assert_all()
+
+
+def test_without_javascript_the_plain_upload_form_still_works(
+    journey_app, live_server, new_page, tmp_path
+):
+    app, base = journey_app, live_server
+    page = new_page(360, 740, java_script_enabled=False)
+    page.goto(base + "/auth/register")
+    page.locator("#full_name").fill("Komang Ari")
+    page.locator("#phone").fill("0813 7777 8888")
+    page.locator("#password").fill(OWNER_PASSWORD)
+    page.locator("#confirm").fill(OWNER_PASSWORD)
+    page.locator("#consent").check()
+    page.locator("main form button[type=submit]").click()
+    page.locator("#name").fill("Kopi Bubuk Komang")
+    page.locator("#area_id").select_option(label="Renon")
+    page.locator("main form button[type=submit]").click()
+    page.locator("#product_name").fill("Kopi Bubuk 200 g")
+    page.locator("#brief").fill("Stiker untuk kantong kopi.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(CODE_RE)
+    code = CODE_RE.search(page.url).group(1)
+    kinds = upload(page, "before", phone_photo(tmp_path / "kopi.jpg", (3000, 2000), 1))
+    assert kinds == ["document"]  # a plain form POST, no script involved
+    assert page.locator(".flash-success").count() == 1
+    # Nothing shrank it: the server kept the photo as sent.
+    assert [f[2:] for f in stored_files(app, code)] == [(3000, 2000)]
+
+
+def test_the_checks_catch_a_page_that_breaks_them(new_page):
+    """The axe and budget checks are not vacuous: a planted fault is reported."""
+    page = new_page(360, 740)
+    page.set_content(
+        '<html lang="id"><body><main><h1>x</h1><input type="text"></main></body></html>'
+    )
+    report = Checker("self-check").check(page, "planted", weigh=False)
+    assert any(s.startswith("label ") for s in report.serious), report
