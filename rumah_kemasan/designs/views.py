@@ -3,6 +3,9 @@ side-by-side comparison and the public before/after gallery."""
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import (
     Blueprint,
     Response,
@@ -105,8 +108,26 @@ def _send(design_file: DesignFile, key: str, content_type: str, *, attachment: b
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     if attachment:
-        response.headers.set("Content-Disposition", "attachment", filename=design_file.display_name)
+        response.headers.set("Content-Disposition", "attachment", **_filename(design_file))
     return response
+
+
+def _filename(design_file: DesignFile) -> dict[str, str]:
+    """Content-Disposition parameters: an ASCII name, plus RFC 5987 UTF-8 when it differs.
+
+    A header value must be Latin-1 (the WSGI server refuses anything else with a 500), so a
+    name such as "логотип.png" is sent as filename="berkas.png"; filename*=UTF-8''%D0%BB….
+    """
+    name = design_file.display_name
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        stem, dot, ext = fallback.rpartition(".")
+        if not stem.strip(" ._-"):
+            fallback = f"berkas.{ext}" if dot else "berkas"
+        return {"filename": fallback, "filename*": "UTF-8''" + quote(name, safe="!#$&+^`|")}
+    return {"filename": name}
 
 
 @bp.route("/files/<int:file_id>")
