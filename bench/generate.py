@@ -137,122 +137,172 @@ def generate(n_requests: int, *, open_requests: int = 3000, seed: int = 7) -> di
 
     engine = db.engine
     req_table, ev_table = ServiceRequest.__table__, RequestEvent.__table__
-    indexes = [ix for ix in req_table.indexes] + [ix for ix in ev_table.indexes]
+    indexes = list(req_table.indexes) + list(ev_table.indexes)
     with engine.begin() as conn:
         for ix in indexes:
             ix.drop(conn, checkfirst=True)
-    span = timedelta(days=365 * 12)
-    start = now - span
-    step = span / n_requests
-    per_year: dict[int, int] = {}
-    rid = 0
+    rows = _rows(n_requests, open_requests, now, biz, staff_ids, services, rng)
     t1 = time.monotonic()
-    with engine.begin() as conn:
-        reqs, evs = [], []
-        for i in range(n_requests):
-            rid += 1
-            submitted = start + step * i
-            b_id, owner_id, unit_id = biz[i % len(biz)]
-            year = submitted.year
-            per_year[year] = per_year.get(year, 0) + 1
-            is_open = i >= n_requests - open_requests
-            assignee = rng.choice(staff_ids[unit_id])
-            accepted = submitted + timedelta(days=1)
-            due = accepted + timedelta(days=14)
-            row = {
-                "id": rid,
-                "code": f"RK-{year}-{per_year[year]:05d}",
-                "unit_id": unit_id,
-                "business_id": b_id,
-                "applicant_id": owner_id,
-                "service_type_id": services[i % len(services)],
-                "filed_by_id": None,
-                "product_name": f"{rng.choice(WORDS)} {rng.choice(WORDS)} {i}",
-                "product_category": cats[i % 6],
-                "brief": "Label baru",
-                "target_market": "lokal",
-                "quantity": None,
-                "packaging_type": None,
-                "revision_count": i % 4,
-                "submitted_at": submitted,
-                "paused_at": None,
-                "paused_seconds": 0,
-                "last_changed_at": submitted,
-                "last_changed_by_id": None,
-                "version": 1,
-            }
-            evs.append(
-                {
-                    "request_id": rid,
-                    "actor_id": owner_id,
-                    "kind": "status",
-                    "from_status": None,
-                    "to_status": "submitted",
-                    "note": None,
-                    "visibility": "public",
-                    "created_at": submitted,
-                }
-            )
-            if is_open:
-                status = ("submitted", "accepted", "in_design", "awaiting_approval")[i % 4]
-                row |= {
-                    "status": status,
-                    "assignee_id": assignee
-                    if status in ("in_design", "awaiting_approval")
-                    else None,
-                    "accepted_at": accepted if status != "submitted" else None,
-                    "due_at": due if status != "submitted" else None,
-                    "completed_at": None,
-                }
-            else:
-                completed = accepted + timedelta(days=rng.randint(2, 20))
-                row |= {
-                    "status": "completed",
-                    "assignee_id": assignee,
-                    "accepted_at": accepted,
-                    "due_at": due,
-                    "completed_at": completed,
-                }
-                for frm, to, at in (
-                    ("submitted", "accepted", accepted),
-                    ("accepted", "in_design", accepted + timedelta(days=1)),
-                    ("in_design", "completed", completed),
-                ):
-                    evs.append(
-                        {
-                            "request_id": rid,
-                            "actor_id": assignee,
-                            "kind": "status",
-                            "from_status": frm,
-                            "to_status": to,
-                            "note": None,
-                            "visibility": "public",
-                            "created_at": at,
-                        }
-                    )
-            reqs.append(row)
-            if len(reqs) >= CHUNK:
-                conn.execute(insert(req_table), reqs)
-                conn.execute(insert(ev_table), evs)
-                reqs, evs = [], []
-                if rid % 100_000 == 0:
-                    log(f"{rid:,} requests ({rid / (time.monotonic() - t1):,.0f}/s)")
-        if reqs:
-            conn.execute(insert(req_table), reqs)
-            conn.execute(insert(ev_table), evs)
+    if engine.dialect.name == "postgresql":
+        rid = _load_postgresql(engine, rows, t1)
+    else:
+        rid = _load_sqlite(engine, rows, t1)
     log(f"{n_requests:,} requests with events in {time.monotonic() - t1:.1f}s; building indexes")
     t2 = time.monotonic()
     with engine.begin() as conn:
         for ix in indexes:
             ix.create(conn)
+            log(f"index {ix.name} at {time.monotonic() - t2:.1f}s")
         if engine.dialect.name == "postgresql":
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('service_request', 'id'), :n)"),
                 {"n": rid},
             )
-            conn.execute(text("ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
-    log(f"indexes in {time.monotonic() - t2:.1f}s")
+    _analyze(engine)
+    log(f"indexes and ANALYZE in {time.monotonic() - t2:.1f}s")
     db.session.rollback()  # start a fresh snapshot that sees the bulk inserts
     return emails
+
+
+REQ_COLS = (
+    "id", "code", "unit_id", "business_id", "applicant_id", "service_type_id", "product_name",
+    "product_category", "brief", "target_market", "status", "assignee_id", "revision_count",
+    "submitted_at", "accepted_at", "due_at", "completed_at", "paused_seconds",
+    "last_changed_at", "version",
+)  # fmt: skip
+EV_COLS = (
+    "request_id", "actor_id", "kind", "from_status", "to_status", "visibility", "created_at",
+)  # fmt: skip
+OPEN_DAYS = 45  # open requests were filed in the last weeks; completed ones before that
+CATS = ["pangan", "fashion", "kerajinan", "herbal_kosmetik", "agro", "lainnya"]
+
+
+def _rows(n, open_requests, now, biz, staff_ids, services, rng):
+    """Yield (request tuple, [event tuples]) in id order; timestamps are aware UTC datetimes."""
+    open_requests = min(open_requests, max(1, n // 10))
+    n_closed = n - open_requests
+    open_start = now - timedelta(days=OPEN_DAYS)
+    closed_step = timedelta(days=365 * 12) / max(1, n_closed)
+    closed_start = open_start - timedelta(days=365 * 12)
+    open_step = timedelta(days=OPEN_DAYS) / open_requests
+    per_year: dict[int, int] = {}
+    statuses = ("submitted", "accepted", "in_design", "awaiting_approval")
+    words = [f"{a} {b}" for a in WORDS for b in WORDS]
+    for i in range(n):
+        rid = i + 1
+        is_open = i >= n_closed
+        if is_open:
+            submitted = open_start + open_step * (i - n_closed)
+        else:
+            submitted = closed_start + closed_step * i
+        b_id, owner_id, unit_id = biz[i % len(biz)]
+        year = submitted.year
+        per_year[year] = per_year.get(year, 0) + 1
+        assignee = rng.choice(staff_ids[unit_id])
+        accepted = submitted + timedelta(days=1)
+        due = accepted + timedelta(days=14)
+        evs = [(rid, owner_id, "status", None, "submitted", "public", submitted)]
+        if is_open:
+            status = statuses[i % 4]
+            started = status != "submitted"
+            assignee = assignee if status in ("in_design", "awaiting_approval") else None
+            accepted_at, due_at, completed = (accepted, due, None) if started else (None,) * 3
+            if started:
+                evs.append((rid, assignee, "status", "submitted", "accepted", "public", accepted))
+        else:
+            status = "completed"
+            accepted_at, due_at = accepted, due
+            completed = accepted + timedelta(days=rng.randint(2, 20))
+            evs.append((rid, assignee, "status", "submitted", "accepted", "public", accepted))
+            evs.append((rid, assignee, "status", "accepted", "in_design", "public", accepted + DAY))
+            evs.append((rid, assignee, "status", "in_design", "completed", "public", completed))
+        req = (
+            rid, f"RK-{year}-{per_year[year]:05d}", unit_id, b_id, owner_id,
+            services[i % len(services)], f"{rng.choice(words)} {i}", CATS[i % 6], "Label baru",
+            "lokal", status, assignee, i % 4, submitted, accepted_at, due_at, completed, 0,
+            completed or accepted_at or submitted, 1,
+        )  # fmt: skip
+        yield req, evs
+
+
+DAY = timedelta(days=1)
+
+
+def _load_sqlite(engine, rows, t1) -> int:
+    """executemany in big batches on the raw sqlite3 connection (naive UTC text, as the app)."""
+
+    def ts(v):
+        return None if v is None else v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+    req_sql = f"INSERT INTO service_request ({', '.join(REQ_COLS)}) VALUES "
+    req_sql += f"({', '.join('?' * len(REQ_COLS))})"
+    ev_sql = f"INSERT INTO request_event ({', '.join(EV_COLS)}) VALUES "
+    ev_sql += f"({', '.join('?' * len(EV_COLS))})"
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA synchronous = OFF")
+        cur.execute("PRAGMA foreign_keys = OFF")  # generated data is consistent
+        reqs, evs, rid = [], [], 0
+        for req, req_evs in rows:
+            rid = req[0]
+            reqs.append((*req[:13], *(ts(v) for v in req[13:17]), req[17], ts(req[18]), 1))
+            evs.extend((*e[:6], ts(e[6])) for e in req_evs)
+            if len(reqs) >= CHUNK:
+                cur.executemany(req_sql, reqs)
+                cur.executemany(ev_sql, evs)
+                reqs, evs = [], []
+                if rid % 100_000 == 0:
+                    log(f"{rid:,} requests ({rid / (time.monotonic() - t1):,.0f}/s)")
+        if reqs:
+            cur.executemany(req_sql, reqs)
+            cur.executemany(ev_sql, evs)
+        raw.commit()
+    finally:
+        raw.close()
+    return rid
+
+
+def _load_postgresql(engine, rows, t1) -> int:
+    """COPY both tables in batches through psycopg, foreign-key triggers off for the load."""
+    req_copy = f"COPY service_request ({', '.join(REQ_COLS)}) FROM STDIN"
+    ev_copy = f"COPY request_event ({', '.join(EV_COLS)}) FROM STDIN"
+    raw = engine.raw_connection()
+    rid = 0
+    try:
+        cur = raw.cursor()
+        cur.execute("SET session_replication_role = replica")  # generated data is consistent
+
+        def flush(reqs, evs):
+            with cur.copy(req_copy) as copy:
+                for row in reqs:
+                    copy.write_row(row)
+            with cur.copy(ev_copy) as copy:
+                for row in evs:
+                    copy.write_row(row)
+
+        reqs, evs = [], []
+        for req, req_evs in rows:
+            rid = req[0]
+            reqs.append(req)
+            evs.extend(req_evs)
+            if len(reqs) >= 5 * CHUNK:
+                flush(reqs, evs)
+                reqs, evs = [], []
+                log(f"{rid:,} requests ({rid / (time.monotonic() - t1):,.0f}/s)")
+        flush(reqs, evs)
+        cur.execute("SET session_replication_role = DEFAULT")
+        raw.commit()
+    finally:
+        raw.close()
+    return rid
+
+
+def _analyze(engine) -> None:
+    """Fresh planner statistics (PostgreSQL: VACUUM ANALYZE also sets the visibility map)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
