@@ -17,11 +17,12 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
@@ -120,6 +121,7 @@ def rewrite_jpeg(data: bytes, orientation: int = 1) -> bytes:
     out = [b"\xff\xd8", _JFIF]
     if orientation != 1:
         out.append(_app1_orientation(orientation))
+    icc_at, icc = len(out), []
     pos, end, seen_frame = 2, len(data), False
     while True:
         if pos + 4 > end or data[pos] != 0xFF:
@@ -139,19 +141,44 @@ def rewrite_jpeg(data: bytes, orientation: int = 1) -> bytes:
         if marker in _KEEP:
             seen_frame = seen_frame or (0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xCC))
             out.append(segment)
-        elif marker == 0xEE and segment[4:9] == b"Adobe":
-            out.append(segment)  # colour transform flag: needed to draw CMYK/YCCK correctly
+        elif marker == 0xEE and segment[4:9] == b"Adobe" and length >= 14:
+            # colour transform flag, needed to draw CMYK/YCCK: its 12 bytes, nothing appended
+            out.append(b"\xff\xee\x00\x0e" + segment[4:16])
         elif marker == 0xE2 and segment[4:16] == b"ICC_PROFILE\x00":
-            out.append(segment)  # colour profile: print fidelity, no personal data
+            icc.append(segment)  # colour profile: print fidelity; kept only when it is one
         elif marker == _SOS:
             if not seen_frame:
                 raise ValueError("scan before frame")
             out.append(segment)
             pos = _copy_scans(data, segment_end, out)
             out.append(b"\xff\xd9")
+            out[icc_at:icc_at] = _checked_icc(icc)
             return b"".join(out)
         # anything else (APPn, COM, unknown) is dropped
         pos = segment_end
+
+
+_MARKUP = re.compile(rb"<[A-Za-z!?/]")
+
+
+def _checked_icc(segments: list[bytes]) -> list[bytes]:
+    """The ICC segments when together they are a real colour profile with no markup in it."""
+    if not segments:
+        return []
+    ordered = sorted(segments, key=lambda seg: seg[16] if len(seg) > 17 else 0)
+    profile = b"".join(seg[18:] for seg in ordered)
+    if (
+        len(profile) < 132
+        or struct.unpack(">I", profile[:4])[0] != len(profile)
+        or profile[36:40] != b"acsp"
+        or _MARKUP.search(profile)
+    ):
+        return []
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    except (OSError, ValueError, TypeError):
+        return []
+    return ordered
 
 
 def _copy_scans(data: bytes, pos: int, out: list[bytes]) -> int:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import unicodedata
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from rumah_kemasan.designs import checklists, images, validation
 from rumah_kemasan.designs.models import DesignKind
@@ -63,6 +64,27 @@ def test_polyglot_keeps_only_the_image_and_the_pixels_are_untouched():
     with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(clean.data)) as after:
         assert after.size == before.size
         assert after.tobytes() == before.tobytes()  # lossless: the same decoded pixels
+
+
+def _with_segment(data: bytes, marker: int, payload: bytes) -> bytes:
+    segment = bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+    return data[:2] + segment + data[2:]
+
+
+def test_colour_segments_survive_only_as_what_they_claim_to_be():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 20), (9, 9, 9)).save(buf, "JPEG", icc_profile=srgb)
+    with Image.open(io.BytesIO(images.clean_image(buf.getvalue(), LIMIT).data)) as im:
+        assert im.info.get("icc_profile") == srgb  # a real profile is kept for the printer
+    fake_icc = b"ICC_PROFILE\x00\x01\x01" + SCRIPT
+    adobe = b"Adobe\x00\x64\x00\x00\x00\x00\x01" + SCRIPT
+    hostile = _with_segment(_with_segment(jpeg_bytes(), 0xE2, fake_icc), 0xEE, adobe)
+    clean = images.clean_image(hostile, LIMIT)
+    assert b"<script" not in clean.data and b"ICC_PROFILE" not in clean.data
+    assert b"Adobe\x00\x64\x00\x00\x00\x00\x01" in clean.data  # the colour flag stays
+    with Image.open(io.BytesIO(clean.data)) as im:
+        im.load()
 
 
 def test_gps_is_dropped_and_orientation_kept():
