@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint format translations extract bench clean
+.PHONY: run test lint format translations extract bench load clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ extract: $(BIN)/.installed
 # Prints a table and writes bench/results/latest.json. BENCH_ARGS="--large 0" for a quick run.
 bench: translations
 	PYTHONPATH=. $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load run: 50 simulated owners, staff and supervisors for 2 minutes against gunicorn (production
+# config) and PostgreSQL (database rk_load, recreated; LOAD_DATABASE_URL to change), then
+# consistency checks. Prints a table and writes bench/results/load.json. Not a test.
+load: translations
+	PYTHONPATH=. $(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
