@@ -3,6 +3,7 @@ side-by-side comparison and the public before/after gallery."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import quote
 
@@ -90,7 +91,7 @@ def upload(code: str):
                 db.session.rollback()  # drops every file stored in this request
                 flash(_("Nothing was saved: %(why)s", why=_message(exc.code)), "error")
                 return back
-            refused.append(_("%(name)s: %(why)s", name=name[:80], why=_message(exc.code)))
+            refused.append(_("%(name)s: %(why)s", name=_shown(name), why=_message(exc.code)))
             continue
         added.append(design_file.display_name)
     db.session.commit()
@@ -99,6 +100,13 @@ def upload(code: str):
     for line in refused:
         flash(_("Not added, %(line)s", line=line), "error")
     return back
+
+
+def _shown(raw: str) -> str:
+    """The name of a refused file as the user chose it, without paths, controls or bidi tricks."""
+    name = re.split(r"[\\/]", raw)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return name[:80]
 
 
 def _send(design_file: DesignFile, key: str, content_type: str, *, attachment: bool) -> Response:

@@ -251,6 +251,17 @@ def test_nasty_names_are_cleaned_and_downloads_stay_valid(
     assert client.get(f"/requests/{job.code}").status_code == 200
 
 
+def test_refusal_message_shows_the_name_without_tricks(app, client, login_as, owner, job):
+    login_as(owner)
+    param = b"filename*=UTF-8''..%2F..%2Fgambar%E2%80%AEgvs.%0D%0Ajpg"
+    body, content_type = multipart("before", [(param, SVG_WITH_SCRIPT)])
+    assert client.post(f"/requests/{job.code}/files", data=body, content_type=content_type)
+    page = client.get(f"/requests/{job.code}").get_data(as_text=True)
+    assert "gambargvs.jpg" in page  # the user recognises the file they chose
+    assert "\u202e" not in page and "../" not in page
+    assert stored(app) == [] and rows() == []
+
+
 def test_oversize_body_answers_413_with_the_friendly_page(app, client, login_as, owner, job):
     app.config["MAX_CONTENT_LENGTH"] = 20_000
     login_as(owner)
