@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.types import Date
 
 from ..accounts.models import Area, Business, User
@@ -108,17 +108,17 @@ def open_work(user: User, unit_id: int | None, now: datetime) -> dict:
 
 def staff_load(user: User, unit_id: int | None, now: datetime, month: Period) -> list[dict]:
     """Per staff member: open, overdue, completed this month (three small GROUP BYs)."""
+    # Grouped by `assignee_id + 0`, not the bare column: SQLite's planner (averages, no
+    # histograms) would otherwise walk the whole (assignee_id, status) index for its order,
+    # a million rows, instead of seeking the few open ones through (unit_id, status, due_at).
+    assignee = (ServiceRequest.assignee_id + literal_column("0")).label("assignee")
     open_stmt = scoped(
-        select(
-            ServiceRequest.assignee_id,
-            func.count(ServiceRequest.id),
-            _count_if(overdue_clause(now)),
-        )
+        select(assignee, func.count(ServiceRequest.id), _count_if(overdue_clause(now)))
         .select_from(ServiceRequest)
         .where(open_clause(), ServiceRequest.assignee_id.is_not(None)),
         user,
         unit_id,
-    ).group_by(ServiceRequest.assignee_id)
+    ).group_by(assignee)
     done_stmt = scoped(
         select(ServiceRequest.assignee_id, func.count(ServiceRequest.id))
         .select_from(ServiceRequest)

@@ -74,6 +74,22 @@ class ServiceRequest(db.Model):
         Index("ix_request_unit_status_due", "unit_id", "status", "due_at"),
         Index("ix_request_assignee_status", "assignee_id", "status"),
         Index("ix_request_applicant", "applicant_id", "submitted_at"),
+        # One status of a unit in submission order (the desk's "to verify", a status-filtered
+        # list): a seek, where (unit_id, submitted_at, id) would walk past every completed row.
+        Index("ix_request_unit_status_submitted", "unit_id", "status", "submitted_at", "id"),
+        # Text search (ILIKE '%...%') on PostgreSQL: pg_trgm GIN indexes; see _TRGM below.
+        Index(
+            "ix_request_code_trgm",
+            "code",
+            postgresql_using="gin",
+            postgresql_ops={"code": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_request_product_trgm",
+            "product_name",
+            postgresql_using="gin",
+            postgresql_ops={"product_name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,3 +181,20 @@ class RequestCounter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column()
     last: Mapped[int] = mapped_column(default=0)
+
+
+# The list's text search also matches the business and the owner's name. Trigram GIN indexes
+# on PostgreSQL (migration 0006 creates the pg_trgm extension); SQLite has no GIN and makes
+# these plain B-tree indexes, which are small and unused by the search.
+Index(
+    "ix_business_name_trgm",
+    Business.name,
+    postgresql_using="gin",
+    postgresql_ops={"name": "gin_trgm_ops"},
+)
+Index(
+    "ix_user_full_name_trgm",
+    User.full_name,
+    postgresql_using="gin",
+    postgresql_ops={"full_name": "gin_trgm_ops"},
+)

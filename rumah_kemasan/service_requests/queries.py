@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Integer, Select, and_, case, func, or_, select, tuple_, union
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Business, User
@@ -73,6 +73,12 @@ def _after(sort: str, cursor: Cursor):
     """Rows strictly after `cursor` in the order of `sort` (due dates: soonest first, none last)."""
     at, rid = cursor
     col = _sort_key(sort)
+    # A row-value comparison, not the equivalent OR: both databases turn (col, id) < (at, rid)
+    # into an index range on (unit_id, col, id) and seek straight to the cursor, where the OR
+    # form is only a filter and the scan reads every row before the cursor first.
+    if sort in ("newest", "oldest") and at is not None:
+        key, cur = tuple_(col, ServiceRequest.id), tuple_(at, rid, types=(col.type, Integer()))
+        return key < cur if sort == "newest" else key > cur
     if sort == "newest":
         return or_(col < at, and_(col == at, ServiceRequest.id < rid))
     if sort == "oldest":
@@ -103,12 +109,7 @@ def request_list(
     seeks to the cursor through the (unit_id, submitted_at, id) index instead of counting
     past every earlier row as OFFSET would.
     """
-    stmt = scope_requests(select(ServiceRequest), user).options(
-        joinedload(ServiceRequest.business),
-        joinedload(ServiceRequest.service_type),
-        joinedload(ServiceRequest.assignee),
-        joinedload(ServiceRequest.applicant),
-    )
+    stmt = scope_requests(select(ServiceRequest), user)
     if filters.status is not None:
         stmt = stmt.where(ServiceRequest.status == filters.status)
     if filters.service_type_id:
@@ -126,22 +127,38 @@ def request_list(
             ServiceRequest.due_at >= start,
             ServiceRequest.due_at < end,
         )
-    text = filters.text.strip()
-    if text:
-        like = f"%{text.lower()}%"
-        stmt = stmt.where(
-            or_(
-                ServiceRequest.code.ilike(like),
-                ServiceRequest.product_name.ilike(like),
-                ServiceRequest.business.has(Business.name.ilike(like)),
-                ServiceRequest.applicant.has(User.full_name.ilike(like)),
-            )
-        )
     stmt = narrow(stmt, filters.report, now)
     sort = filters.sort if filters.sort in SORTS else "newest"
     if after is not None:
         stmt = stmt.where(_after(sort, after))
-    return stmt.order_by(*_order(sort)).limit(limit)
+    text = filters.text.strip()
+    if text:
+        stmt = stmt.where(_text_match(stmt, f"%{text.lower()}%", sort, limit))
+    return _with_card_data(stmt).order_by(*_order(sort)).limit(limit)
+
+
+def _text_match(filtered: Select, like: str, sort: str, limit: int):
+    """Code, product, business or owner name contains the text (case-insensitive).
+
+    The business and owner conditions are plain IN lists (computed once), not correlated
+    EXISTS per row. On PostgreSQL each of the four conditions becomes its own small query
+    (the filtered list, that one condition, sorted, limited): the planner then picks per
+    condition between walking the list's index until it has a page (a common word) and the
+    pg_trgm GIN index (a rare one), which it cannot do for an OR of the four. The page is
+    the best `limit` rows of their union, which are the best `limit` rows of the OR.
+    """
+    conditions = [
+        ServiceRequest.code.ilike(like),
+        ServiceRequest.product_name.ilike(like),
+        ServiceRequest.business_id.in_(select(Business.id).where(Business.name.ilike(like))),
+        ServiceRequest.applicant_id.in_(select(User.id).where(User.full_name.ilike(like))),
+    ]
+    if db.engine.dialect.name != "postgresql":
+        return or_(*conditions)
+    pages = [
+        filtered.where(cond).order_by(*_order(sort)).limit(limit).subquery() for cond in conditions
+    ]
+    return ServiceRequest.id.in_(union(*(select(page.c.id) for page in pages)))
 
 
 def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:
