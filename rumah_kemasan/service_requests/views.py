@@ -353,8 +353,9 @@ def transition(code: str):
         db.session.rollback()
         if exc.refusal.http_status == 403:
             abort(403)
+        # Show the request as it is now, with the reason, and say so in the status code.
         flash(_refusal_message(exc.refusal.code), "error")
-        return _back(req), 303 if exc.refusal.http_status == 400 else 302
+        return detail(code), exc.refusal.http_status
     db.session.commit()
     flash(_("Status changed to: %(status)s", status=_status(req.status)), "success")
     return _back(req)
