@@ -13,6 +13,8 @@ another unit · supervisor of the unit · admin.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from rumah_kemasan.accounts.models import Business, User
@@ -238,6 +240,12 @@ def test_another_owners_things_answer_404(
             assert "Keripik Ayu" not in page, (role, url)
         for url in ("/notifications/read-all", f"/notifications/{world.notification_id}/read"):
             client.post(url)
+
+        # Someone else's request looks exactly like one that does not exist.
+        theirs = client.get(f"/requests/{world.req.code}").get_data(as_text=True)
+        nobody = client.get("/requests/RK-2099-99999").get_data(as_text=True)
+        strip = lambda html: re.sub(r"RK-\d{4}-\d{5}|value=\"[^\"]*\"", "", html)  # noqa: E731
+        assert strip(theirs) == strip(nobody), role
 
     # staff of another unit export only their unit's rows
     client = app.test_client()
