@@ -285,6 +285,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
             )
             previous = step
         req.status = target
+        _demo_files(req, path, business.owner, designer, product, rng)
         if target.clock.value == "paused" and req.accepted_at is not None:
             req.paused_at = at
         req.last_changed_at = at
@@ -307,6 +308,54 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     echo(f"seeded {len(owners)} owners, {n_requests} requests in unit {unit.name}")
     echo("\n".join(lines))
+
+
+def _picture(text: str, colour: tuple[int, int, int], size=(900, 675)) -> bytes:
+    """A simple label-like picture with the product name, as a PNG."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    draw.rectangle((w // 8, h // 4, w * 7 // 8, h * 3 // 4), outline=(255, 255, 255), width=8)
+    draw.text((w // 6, h // 2 - 10), text, fill=(255, 255, 255), font_size=42)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _demo_files(req, path, owner, designer, product, rng) -> None:
+    """Before photos, proofs, finals, checklists and handovers matching the request's path."""
+    from .designs import checklists
+    from .designs import services as designs
+    from .designs.models import DesignKind
+
+    if Status.SUBMITTED in path and rng.random() < 0.8:
+        designs.upload(
+            req, owner, DesignKind.BEFORE, "kemasan-lama.png", _picture(product, (120, 110, 100))
+        )
+    if Status.AWAITING_APPROVAL not in path:
+        return
+    colour = rng.choice([(11, 110, 79), (160, 60, 40), (30, 70, 140), (120, 40, 110)])
+    draft = designs.upload(
+        req, designer, DesignKind.DRAFT, "desain-v1.png", _picture(product, colour)
+    )
+    items = checklists.items_for(req.product_category.value)
+    designs.save_checklist(
+        draft,
+        designer,
+        {i.code: ("pass", None) if i.mandatory else ("na", "Tidak relevan") for i in items},
+    )
+    draft.proof_published_at = req.last_changed_at
+    if Status.APPROVED in path:
+        designs.record_decision(req, owner, True, None, draft.sha256)
+        designs.upload(
+            req, designer, DesignKind.FINAL, "desain-final.png", _picture(product, colour)
+        )
+    if Status.READY in path and Status.COMPLETED in path:
+        designs.record_handover(req, designer, owner.full_name, req.quantity, None)
 
 
 def _actor(step: Status, owner: User, designer: User, supervisor: User) -> User:

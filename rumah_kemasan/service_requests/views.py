@@ -428,6 +428,12 @@ def owner_link(code: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     link = set_password_link(req.applicant, current_user)
+    from ..audit.services import record
+
+    # Staff can hand out an account's sign-in: every such link is on the record.
+    record(
+        current_user, "account.set_password_link", f"user:{req.applicant_id}", {"request": req.code}
+    )
     db.session.commit()
     return render_template(
         "requests/owner_link.html",

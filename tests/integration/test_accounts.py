@@ -261,10 +261,16 @@ def test_staff_make_a_set_password_link_that_works_once(
 ):
     owner = make_user(email=None)
     req = make_request(owner)
-    login_as(make_user(Role.STAFF))
+    staff = make_user(Role.STAFF)
+    login_as(staff)
     page = client.post(f"/requests/{req.code}/owner-link").get_data(as_text=True)
     path = re.search(r"http://localhost(/auth/reset/[^\"<\s]+)", page).group(1)
     assert "https://wa.me/62" in page
+    from rumah_kemasan.audit.models import AuditLog
+
+    db.session.rollback()
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action.like("account.%")))
+    assert (audit.actor_id, audit.target) == (staff.id, f"user:{owner.id}")
     owner_browser = app.test_client()
     new = {"password": "pouch-baru-2026!", "confirm": "pouch-baru-2026!"}
     assert owner_browser.post(path, data=new).status_code == 302
