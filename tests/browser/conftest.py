@@ -26,12 +26,23 @@ FLAGS = [
 ]
 
 
+_BROWSER: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _BROWSER:
+        terminalreporter.write_line(f"browser tests: {_BROWSER['state']}")
+
+
 @pytest.fixture(scope="session")
 def chromium_path():
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER"):
+            _BROWSER["state"] = "REQUIRED but /usr/bin/chromium is missing (failed)"
             pytest.fail("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        _BROWSER["state"] = "skipped, /usr/bin/chromium is not installed"
         pytest.skip("browser tests skipped: /usr/bin/chromium is not installed")
+    _BROWSER["state"] = f"ran on {CHROMIUM}"
     return CHROMIUM
 
 
