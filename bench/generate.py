@@ -242,6 +242,7 @@ def _load_sqlite(engine, rows, t1) -> int:
     try:
         cur = raw.cursor()
         cur.execute("PRAGMA synchronous = OFF")
+        cur.execute("PRAGMA cache_size = -262144")  # 256 MB: fewer page spills mid-load
         cur.execute("PRAGMA foreign_keys = OFF")  # generated data is consistent
         reqs, evs, rid = [], [], 0
         for req, req_evs in rows:

@@ -37,7 +37,7 @@ def phone_jpeg(seed: int = 7) -> bytes:
     radial = Image.radial_gradient("L").resize((w, h))
     base = Image.merge("RGB", (horiz, vert, radial))
     # Sensor-like noise at two scales: fine grain and a blurred "texture" layer.
-    grain = Image.effect_noise((w, h), 48).convert("RGB")
+    grain = Image.effect_noise((w, h), 32).convert("RGB")
     texture = Image.effect_noise((w // 8, h // 8), 96).resize((w, h), Image.Resampling.BICUBIC)
     texture = texture.filter(ImageFilter.GaussianBlur(2)).convert("RGB")
     img = Image.blend(base, ImageChops.overlay(grain, texture), 0.35)
@@ -111,7 +111,7 @@ def _memory_child(what: str, path: str) -> None:
     print(peak / 2**20, (rss1 - rss0) / 1024)
 
 
-def photo_intake(runs: int = 7) -> dict:
+def photo_intake(runs: int = 9) -> dict:
     """Time intake against a plain decode of the same file; the figure for latest.json."""
     from rumah_kemasan.designs.images import clean_image
 
