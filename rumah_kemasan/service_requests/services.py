@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Business, User
@@ -69,23 +70,33 @@ def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestS
 
 
 def _next_code(year: int) -> str:
-    # A conditional increment: concurrent filings each get their own number.
-    for _attempt in range(5):
-        counter = db.session.scalar(select(RequestCounter).where(RequestCounter.year == year))
-        if counter is None:
-            counter = RequestCounter(year=year, last=0)
-            db.session.add(counter)
-            db.session.flush()
-        seen = counter.last
-        result = db.session.execute(
+    """The next human code of `year`, unique under concurrent filing.
+
+    `UPDATE … SET last = last + 1` takes the row's write lock (PostgreSQL) or runs inside the
+    request's `BEGIN IMMEDIATE` (SQLite), so concurrent filings queue on the counter and each
+    reads back its own number. The year's first filing creates the row in a savepoint; if
+    another filing created it first, the unique constraint sends us round once more.
+    """
+    for _attempt in range(3):
+        bumped = db.session.execute(
             update(RequestCounter)
-            .where(RequestCounter.id == counter.id, RequestCounter.last == seen)
-            .values(last=seen + 1)
+            .where(RequestCounter.year == year)
+            .values(last=RequestCounter.last + 1)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
-            db.session.expire(counter)
-            return f"RK-{year}-{seen + 1:05d}"
+        if bumped.rowcount == 1:
+            last = db.session.scalar(
+                select(RequestCounter.last)
+                .where(RequestCounter.year == year)
+                .execution_options(populate_existing=True)
+            )
+            return f"RK-{year}-{last:05d}"
+        try:
+            with db.session.begin_nested():
+                db.session.add(RequestCounter(year=year, last=1))
+            return f"RK-{year}-{1:05d}"
+        except IntegrityError:
+            continue
     raise RuntimeError("could not allocate a request code")
 
 

@@ -142,3 +142,45 @@ def test_parallel_registrations_do_not_lock(app, ctx):
 
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(User)) == 6
+
+
+def test_owners_filing_at_the_same_moment_each_get_their_own_code(
+    app, make_user, make_business, service
+):
+    """Twelve owners press "send" together: every request is filed, codes never repeat."""
+    owners = [make_user() for _ in range(12)]
+    businesses = [make_business(owner) for owner in owners]
+    service_id = str(service("DESAIN-LOGO").id)
+    forms = []
+    for owner, business in zip(owners, businesses, strict=True):
+        browser = app.test_client()
+        login(browser, owner)
+        forms.append(
+            (
+                browser,
+                {
+                    "business_id": str(business.id),
+                    "service_type_id": service_id,
+                    "product_name": "Keripik",
+                    "product_category": "pangan",
+                    "brief": "Label baru",
+                    "target_market": "lokal",
+                },
+            )
+        )
+    barrier = threading.Barrier(len(forms))
+    results: list[int] = []
+
+    def file(browser, data):
+        barrier.wait()
+        results.append(browser.post("/requests/new", data=data).status_code)
+
+    threads = [threading.Thread(target=file, args=f) for f in forms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [302] * len(forms)
+    db.session.rollback()
+    codes = db.session.scalars(select(ServiceRequest.code)).all()
+    assert len(codes) == len(set(codes)) == len(forms)
