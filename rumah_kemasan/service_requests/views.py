@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -45,6 +46,26 @@ REFUSAL_MESSAGES = {
         "passed nor marked not applicable with a reason."
     ),
 }
+
+
+# What each step's button says: the action, not the status it leads to.
+ACTION_LABELS = {
+    "accept": _l("Accept the request"),
+    "ask_info": _l("Ask the owner for information"),
+    "reject": _l("Reject the request"),
+    "resubmit": _l("Send the request again"),
+    "cancel": _l("Cancel the request"),
+    "start_design": _l("Claim and start the design"),
+    "send_proof": _l("Send the proof to the owner"),
+    "approve": _l("Approve this design"),
+    "request_changes": _l("Ask for changes"),
+    "start_production": _l("Start production"),
+    "complete": _l("Mark as completed"),
+    "mark_ready": _l("Ready for pickup"),
+    "reopen": _l("Reopen the request"),
+}
+# Steps that end a request: shown last and plainly, so nobody taps them by mistake.
+ENDING_ACTIONS = {"cancel", "reject"}
 
 
 def _refusal_message(code: str) -> str:
@@ -288,13 +309,20 @@ def detail(code: str):
         if claimable:
             state = services.state_of(req, assignee_id=current_user.id)
         for target in allowed_transitions(state, actor):
+            name = TRANSITIONS[(Status(req.status), target)].name
+            label = ACTION_LABELS.get(name, target)
+            if name == "start_design" and current_user.role == Role.SUPERVISOR:
+                label = _l("Assign and start the design")
             actions.append(
                 {
                     "target": target,
-                    "name": TRANSITIONS[(Status(req.status), target)].name,
+                    "name": name,
+                    "label": label,
+                    "ending": name in ENDING_ACTIONS,
                     "note_required": note_required(state, actor, target),
                 }
             )
+        actions.sort(key=lambda a: a["ending"])
     staff = []
     if current_user.role == Role.SUPERVISOR:
         staff = db.session.scalars(
