@@ -6,6 +6,7 @@ Create Date: 2026-11-28 11:00:00
 
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -15,7 +16,8 @@ branch_labels = None
 depends_on = None
 
 # Declared in rumah_kemasan/service_requests/models.py. On PostgreSQL the *_trgm indexes are
-# pg_trgm GIN indexes for the list's ILIKE '%...%' search; SQLite makes them plain B-trees.
+# pg_trgm GIN indexes for the list's ILIKE '%...%' search; on SQLite, which has no trigram
+# index, they are empty partial indexes (WHERE 0) that only keep the schema equal to the models.
 TRGM = (
     ("ix_request_code_trgm", "service_request", "code"),
     ("ix_request_product_trgm", "service_request", "product_name"),
@@ -30,8 +32,8 @@ def upgrade():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_request_unit_status_submitted",
-            ["unit_id", "status", "submitted_at", "id"],
+            "ix_request_status_unit_submitted",
+            ["status", "unit_id", "submitted_at", "id"],
             unique=False,
         )
     for name, table, column in TRGM:
@@ -42,6 +44,7 @@ def upgrade():
             unique=False,
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
+            sqlite_where=sa.text("0"),
         )
 
 
@@ -49,5 +52,5 @@ def downgrade():
     for name, table, _column in reversed(TRGM):
         op.drop_index(name, table_name=table)
     with op.batch_alter_table("service_request", schema=None) as batch_op:
-        batch_op.drop_index("ix_request_unit_status_submitted")
+        batch_op.drop_index("ix_request_status_unit_submitted")
     # pg_trgm stays: other objects may use it, and it costs nothing.
