@@ -7,6 +7,7 @@ bytes are tied to the transaction (storage.save_with_session): a rollback delete
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -171,26 +172,62 @@ def checklist_answers(draft: DesignFile | None) -> dict[str, tuple[str, str | No
     return {row.item: (row.result.value, row.reason) for row in rows}
 
 
-def design_facts(req: ServiceRequest) -> dict[str, bool]:
-    """What the workflow's guards need to know about the request's files."""
-    draft = newest_draft(req)
-    proof = current_proof(req)
-    category = req.product_category.value
+@dataclass
+class DesignSnapshot:
+    """Everything about a request's files that its page and its guards read, in 4 queries."""
+
+    files: list[DesignFile]
+    decision: ProofDecision | None
+    handover: bool
+    answers: dict[int, dict[str, tuple[str, str | None]]]
+
+    def _drafts(self) -> list[DesignFile]:
+        return sorted(
+            (f for f in self.files if f.kind is DesignKind.DRAFT), key=lambda f: f.version or 0
+        )
+
+    @property
+    def newest_draft(self) -> DesignFile | None:
+        drafts = self._drafts()
+        return drafts[-1] if drafts else None
+
+    @property
+    def proof(self) -> DesignFile | None:
+        sent = [f for f in self._drafts() if f.proof_published_at is not None]
+        return sent[-1] if sent else None
+
+    def answers_for(self, design_file: DesignFile | None) -> dict[str, tuple[str, str | None]]:
+        return self.answers.get(design_file.id, {}) if design_file is not None else {}
+
+
+def snapshot(req: ServiceRequest) -> DesignSnapshot:
+    files = files_of(req)
     decision = approved_decision(req)
-    checked = decision.design_file if decision else proof or draft
-    has_final = db.session.scalar(
-        select(func.count())
-        .select_from(DesignFile)
-        .where(DesignFile.request_id == req.id, DesignFile.kind == DesignKind.FINAL)
-    )
     handover = db.session.scalar(select(Handover.id).where(Handover.request_id == req.id))
+    ids = [f.id for f in files if f.kind is DesignKind.DRAFT]
+    answers: dict[int, dict[str, tuple[str, str | None]]] = {}
+    if ids:
+        for row in db.session.scalars(select(LabelCheck).where(LabelCheck.design_file_id.in_(ids))):
+            answers.setdefault(row.design_file_id, {})[row.item] = (row.result.value, row.reason)
+    return DesignSnapshot(files, decision, handover is not None, answers)
+
+
+def design_facts(req: ServiceRequest, snap: DesignSnapshot | None = None) -> dict[str, bool]:
+    """What the workflow's guards need to know about the request's files."""
+    snap = snap or snapshot(req)
+    draft, proof = snap.newest_draft, snap.proof
+    category = req.product_category.value
+    checked = None
+    if snap.decision is not None:
+        checked = next((f for f in snap.files if f.id == snap.decision.design_file_id), None)
+    checked = checked or proof or draft
     return {
         "has_new_draft": draft is not None and draft.proof_published_at is None,
-        "checklist_complete": checklists.is_complete(category, checklist_answers(draft)),
-        "checklist_passed": checklists.is_passed(category, checklist_answers(checked)),
+        "checklist_complete": checklists.is_complete(category, snap.answers_for(draft)),
+        "checklist_passed": checklists.is_passed(category, snap.answers_for(checked)),
         "has_proof": proof is not None,
-        "has_final": bool(has_final),
-        "handover_recorded": handover is not None,
+        "has_final": any(f.kind is DesignKind.FINAL for f in snap.files),
+        "handover_recorded": snap.handover,
     }
 
 

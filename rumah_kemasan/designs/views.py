@@ -318,16 +318,16 @@ def gallery_image(request_id: int, side: str):
     return response
 
 
-def files_context(req) -> dict:
+def files_context(req, snap: services.DesignSnapshot | None = None) -> dict:
     """What the request page needs to show files, proofs and the upload form."""
-    files = [f for f in services.files_of(req) if _visible(f)]
-    proof = services.current_proof(req)
+    snap = snap or services.snapshot(req)
+    files = [f for f in snap.files if _visible(f)]
+    proof = snap.proof
     if proof is not None and not _visible(proof):
         proof = None
     form = UploadForm()
     form.kind.choices = upload_kinds(req)
-    decision = services.approved_decision(req)
-    newest = services.newest_draft(req)
+    newest = snap.newest_draft
     return {
         "files": files,
         "befores": [f for f in files if f.kind is DesignKind.BEFORE],
@@ -336,11 +336,11 @@ def files_context(req) -> dict:
         "finals": [f for f in files if f.kind is DesignKind.FINAL],
         "sources": [f for f in files if f.kind is DesignKind.SOURCE],
         "proof": proof,
-        "approved": decision,
+        "approved": snap.decision,
         "newest_draft": newest,
         "checklist_items": checklists.items_for(req.product_category.value),
-        "proof_answers": services.checklist_answers(proof) if proof else {},
-        "newest_answers": services.checklist_answers(newest) if newest else {},
+        "proof_answers": snap.answers_for(proof),
+        "newest_answers": snap.answers_for(newest),
         "upload_form": form,
         "handover_form": HandoverForm(),
         "preview_url": preview_url,

@@ -214,7 +214,7 @@ def _overdue_first(now: datetime):
     )
 
 
-def my_jobs(user: User, now: datetime, limit: int = 100) -> Select:
+def my_jobs(user: User, now: datetime, limit: int = 40) -> Select:
     """Open jobs assigned to `user`: overdue first, then by due date."""
     stmt = scope_requests(select(ServiceRequest), user).where(
         ServiceRequest.assignee_id == user.id,
@@ -223,7 +223,7 @@ def my_jobs(user: User, now: datetime, limit: int = 100) -> Select:
     return _with_card_data(stmt).order_by(*_overdue_first(now)).limit(limit)
 
 
-def claim_queue(user: User, now: datetime, limit: int = 50) -> Select:
+def claim_queue(user: User, now: datetime, limit: int = 20) -> Select:
     """Accepted requests waiting for a designer, the most urgent first."""
     stmt = scope_requests(select(ServiceRequest), user).where(
         ServiceRequest.status == Status.ACCEPTED, ServiceRequest.assignee_id.is_(None)
@@ -231,7 +231,7 @@ def claim_queue(user: User, now: datetime, limit: int = 50) -> Select:
     return _with_card_data(stmt).order_by(*_overdue_first(now)).limit(limit)
 
 
-def to_verify(user: User, limit: int = 50) -> Select:
+def to_verify(user: User, limit: int = 20) -> Select:
     """New requests waiting for a check, the oldest first."""
     stmt = scope_requests(select(ServiceRequest), user).where(
         ServiceRequest.status == Status.SUBMITTED
@@ -241,7 +241,7 @@ def to_verify(user: User, limit: int = 50) -> Select:
     )
 
 
-def over_revision_limit(user: User, limit: int = 50) -> Select:
+def over_revision_limit(user: User, limit: int = 20) -> Select:
     """Open requests whose revisions went past the service's free limit (for supervisors)."""
     stmt = (
         scope_requests(select(ServiceRequest), user)

@@ -54,8 +54,11 @@ def actor_of(user: User) -> Actor:
     return Actor(id=user.id, role=Role(user.role))
 
 
-def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestState:
-    """The workflow's view of a request (`assignee_id` overrides for a prospective claim)."""
+def state_of(req: ServiceRequest, *, assignee_id: int | None = None, designs=None) -> RequestState:
+    """The workflow's view of a request (`assignee_id` overrides for a prospective claim).
+
+    `designs` is a designs.services.DesignSnapshot already loaded by the caller, if any.
+    """
     from ..designs.services import design_facts
 
     service = req.service_type
@@ -65,7 +68,7 @@ def state_of(req: ServiceRequest, *, assignee_id: int | None = None) -> RequestS
         assignee_id=assignee_id if assignee_id is not None else req.assignee_id,
         includes_printing=service.includes_printing,
         checklist_required=service.needs_label_checklist,
-        **design_facts(req),
+        **design_facts(req, designs),
     )
 
 

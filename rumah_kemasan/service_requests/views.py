@@ -301,13 +301,17 @@ def detail(code: str):
     req = get_request_or_404(code)
     internal = can_see_internal(current_user)
     events = db.session.scalars(queries.timeline(req, include_internal=internal)).all()
+    from ..designs.services import snapshot
+    from ..designs.views import files_context
+
+    snap = snapshot(req)
     actions = []
     if can_act_on_request(current_user, req):
-        state = services.state_of(req)
-        actor = services.actor_of(current_user)
         claimable = Status(req.status) is Status.ACCEPTED and current_user.role == Role.STAFF
-        if claimable:
-            state = services.state_of(req, assignee_id=current_user.id)
+        state = services.state_of(
+            req, assignee_id=current_user.id if claimable else None, designs=snap
+        )
+        actor = services.actor_of(current_user)
         for target in allowed_transitions(state, actor):
             name = TRANSITIONS[(Status(req.status), target)].name
             label = ACTION_LABELS.get(name, target)
@@ -330,11 +334,9 @@ def detail(code: str):
             .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
             .order_by(User.full_name)
         ).all()
-    from ..designs.views import files_context
-
     return render_template(
         "requests/detail.html",
-        **files_context(req),
+        **files_context(req, snap),
         req=req,
         events=events,
         actions=actions,

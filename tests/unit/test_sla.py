@@ -6,7 +6,7 @@ WITA is UTC+8, so 10:00 WITA is 02:00Z. Holidays as listed by holidays 0.108 for
 Nyepi Mon 8 Mar, Idul Fitri Wed 10 + Thu 11 Mar (estimated), 17 Agustus Tue.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -352,3 +352,18 @@ def test_format_date_wita_uses_local_date():
 
 def test_missing_pause_total_counts_as_none():
     assert due_at(ACCEPTED, 5, paused_seconds=None) == DUE
+
+
+def test_working_day_count_agrees_with_walking_the_calendar(cal):
+    """The arithmetic count equals a day-by-day walk, across weekends, holidays and years."""
+    import random
+
+    rng = random.Random(2026)
+    for _ in range(500):
+        a = date(2025, 6, 1) + timedelta(days=rng.randint(0, 900))
+        b = a + timedelta(days=rng.randint(-120, 400))
+        lo, hi = min(a, b), max(a, b)
+        walked = sum(
+            cal.is_working_day(lo + timedelta(days=i)) for i in range(1, (hi - lo).days + 1)
+        )
+        assert cal.working_dates_after(a, b) == (walked if b >= a else -walked), (a, b)
