@@ -109,7 +109,7 @@ def upload(
         request_id=req.id,
         actor_id=user.id,
         kind=EventKind.FILE,
-        note=f"{kind.value}{f' v{version}' if version else ''}: {inspected.display_name}",
+        note=f"{kind.value}|{version or ''}|{inspected.display_name}",
         # A draft stays among staff until it is sent to the owner as the proof.
         visibility=Visibility.INTERNAL if kind is DesignKind.DRAFT else Visibility.PUBLIC,
         created_at=now,
@@ -317,7 +317,7 @@ def record_handover(
         request_id=req.id,
         actor_id=user.id,
         kind=EventKind.SYSTEM,
-        note=f"handover: {handover.received_by}",
+        note=handover.received_by,
         visibility=Visibility.PUBLIC,
         created_at=handover.recorded_at,
     )

@@ -344,6 +344,6 @@ def files_context(req, snap: services.DesignSnapshot | None = None) -> dict:
         "upload_form": form,
         "handover_form": HandoverForm(),
         "preview_url": preview_url,
-        "kind_labels": KIND_LABELS,
+        "kind_labels": {kind.value: label for kind, label in KIND_LABELS.items()},
         "needs_checklist": req.service_type.needs_label_checklist,
     }
