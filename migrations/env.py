@@ -85,6 +85,16 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # SQLite's search index (migration 0007) is an FTS5 table with shadow tables, kept by
+    # triggers and not declared as models: autogenerate must not propose dropping them.
+    def include_name(name, type_, parent_names):
+        search = name is not None and (
+            name == "request_search" or name.startswith("request_search_")
+        )
+        return not (type_ == "table" and search)
+
+    conf_args.setdefault("include_name", include_name)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, Select, and_, case, func, or_, select, tuple_, union
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Business, User
@@ -146,8 +149,9 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int):
     condition between walking the list's index until it has a page (a common word) and the
     pg_trgm GIN index (a rare one), which it cannot do for an OR of the four. The page is
     the best `limit` rows of their union, which are the best `limit` rows of the OR.
-    SQLite has no trigram index: a word that matches little reads the unit's whole list
-    (see bench/README.md).
+    On SQLite a rare text is looked up in the FTS5 trigram index (`_sqlite_search_ids`);
+    a common one, or one without three characters in a row to look up, is matched while
+    walking the list's index, which finds a page of a common word quickly.
     """
     postgresql = db.engine.dialect.name == "postgresql"
 
@@ -156,6 +160,10 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int):
         # `col LIKE p` equals `lower(col) LIKE lower(p)` there at half the cost of a scan.
         return col.ilike(like) if postgresql else col.like(like)
 
+    if not postgresql:
+        ids = _sqlite_search_ids(like)
+        if ids is not None:
+            return ServiceRequest.id.in_(ids)
     conditions = [
         contains(ServiceRequest.code),
         contains(ServiceRequest.product_name),
@@ -168,6 +176,53 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int):
         filtered.where(cond).order_by(*_order(sort)).limit(limit).subquery() for cond in conditions
     ]
     return ServiceRequest.id.in_(union(*(select(page.c.id) for page in pages)))
+
+
+# SQLite's search index (migration 0007): per request, its code, product name, business name
+# and owner name, kept in sync by triggers; rowid = service_request.id.
+SEARCH_TABLE = "request_search"
+SEARCH_COLUMNS = ("code", "product_name", "business_name", "owner_name")
+# A text matching at least this many requests in one column is "common": walking the list's
+# index finds a page of it sooner than collecting every match from the index would.
+SEARCH_RARE_MAX = 2000
+_has_search_table: dict[str, bool] = {}
+
+
+def _sqlite_search_ids(like: str) -> list[int] | None:
+    """Ids of every request whose searchable text is LIKE `like`, from the FTS5 index.
+
+    None when the index cannot answer better than a scan: no run of three characters without
+    a wildcard (the trigram index then scans itself), a common text (a column with at least
+    SEARCH_RARE_MAX matches), or a database without the index (built by `create_all`).
+    FTS5 turns `column LIKE pattern` into a trigram lookup and SQLite re-checks each
+    candidate with its own LIKE, so the ids are exactly those of LIKE on the source columns.
+    """
+    if max(len(run) for run in re.split("[%_]", like)) < 3:
+        return None
+    url = db.engine.url.render_as_string()
+    if url not in _has_search_table:
+        _has_search_table[url] = (
+            db.session.execute(
+                sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                {"name": SEARCH_TABLE},
+            ).first()
+            is not None
+        )
+    if not _has_search_table[url]:
+        return None
+    # Each column's matches, capped, tagged by column; one statement, read lazily by FTS5.
+    parts = [
+        f"SELECT * FROM (SELECT {n} AS col, rowid AS id FROM {SEARCH_TABLE} "
+        f"WHERE {column} LIKE :like LIMIT :cap)"
+        for n, column in enumerate(SEARCH_COLUMNS)
+    ]
+    rows = db.session.execute(
+        sql_text(" UNION ALL ".join(parts)), {"like": like, "cap": SEARCH_RARE_MAX}
+    ).all()
+    per_column = Counter(col for col, _id in rows)
+    if any(count >= SEARCH_RARE_MAX for count in per_column.values()):
+        return None
+    return sorted({rid for _col, rid in rows})
 
 
 def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:

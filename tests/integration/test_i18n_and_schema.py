@@ -85,7 +85,15 @@ def test_every_page_renders_in_both_languages(app, make_user, make_request, lang
             assert (marker if who is None else signed_in_marker) in html, (who, path)
 
 
+def _model_table(name, type_, parent_names):
+    """Skip SQLite's search index (migration 0007): an FTS5 table and its shadow tables,
+    kept by triggers, not models. The same rule is in migrations/env.py for autogenerate."""
+    search = name is not None and (name == "request_search" or name.startswith("request_search_"))
+    return not (type_ == "table" and search)
+
+
 def test_migrations_match_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": _model_table})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []

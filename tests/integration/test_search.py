@@ -1,0 +1,135 @@
+"""The list's text search: the SQLite FTS5 index (migration 0007) stays in sync and answers
+exactly what a scan answers, on both backends."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import delete, select
+
+from rumah_kemasan.accounts.models import Business, User
+from rumah_kemasan.extensions import db
+from rumah_kemasan.service_requests import queries
+from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
+from rumah_kemasan.service_requests.workflow import Role
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(Role.STAFF, full_name="Arya Desainer")
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(Role.OWNER, full_name="Made Pemilik")
+
+
+def codes_on(page: str) -> list[str]:
+    return sorted(re.findall(r"<strong>(RK-\d{4}-\d{5})</strong>", page))
+
+
+def search(client, term: str) -> list[str]:
+    resp = client.get("/requests", query_string={"q": term})
+    assert resp.status_code == 200
+    return codes_on(resp.get_data(as_text=True))
+
+
+@pytest.fixture
+def sqlite_only(app):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("the FTS5 search index exists on SQLite only (PostgreSQL: pg_trgm)")
+
+
+def test_index_follows_renames_of_business_owner_and_product(
+    sqlite_only, client, login_as, staff, owner, make_request, make_business
+):
+    biz = make_business(owner, name="Warung Bu Sari")
+    req = make_request(owner, business=biz, product_name="Sambal Matah")
+    other = make_request(
+        owner, business=make_business(owner, name="Kopi Kintamani"), product_name="Kopi Bubuk"
+    )
+    login_as(staff)
+    assert search(client, "bu sari") == [req.code]
+    db.session.rollback()  # no stale read snapshot in the test's session before it writes
+    # The index answers (not the scan): the FTS lookup returns the ids itself.
+    assert queries._sqlite_search_ids("%bu sari%") == [req.id]
+    db.session.rollback()
+
+    biz.name = "Dapur Ibu Ketut"
+    db.session.commit()
+    assert search(client, "bu sari") == []
+    assert search(client, "ibu ketut") == [req.code]
+    assert queries._sqlite_search_ids("%ibu ketut%") == [req.id]
+
+    owner.full_name = "Nyoman Suartini"
+    db.session.commit()
+    assert search(client, "made pemilik") == []
+    assert search(client, "suartini") == sorted([req.code, other.code])
+    assert queries._sqlite_search_ids("%suartini%") == sorted([req.id, other.id])
+
+    req.product_name = "Arak Bali"
+    db.session.commit()
+    assert search(client, "matah") == []
+    assert search(client, "arak bali") == [req.code]
+
+    other_id = other.id
+    db.session.execute(delete(RequestEvent).where(RequestEvent.request_id == other_id))
+    db.session.execute(delete(ServiceRequest).where(ServiceRequest.id == other_id))
+    db.session.commit()
+    assert queries._sqlite_search_ids("%suartini%") == [req.id]
+
+
+def test_index_is_not_used_for_short_or_wildcard_only_text(sqlite_only, ctx):
+    assert queries._sqlite_search_ids("%ab%") is None
+    assert queries._sqlite_search_ids("%a_b%c%") is None
+    assert queries._sqlite_search_ids("%abc%") == []
+
+
+TERMS = ["sambal", "SAMBAL", "bu sari", "made", "pemilik", "rk-", "ma", "a_a", "100%"]
+TERMS += ["zzqx", "é", "épicerie", "ÉPICERIE", "sereh 100% alami", "ketut sambal"]
+
+
+@pytest.mark.parametrize(
+    "term",
+    TERMS,
+)
+def test_index_and_scan_give_the_same_rows(
+    client, login_as, staff, owner, make_user, make_request, make_business, monkeypatch, term
+):
+    """Whatever path the search takes (index, common text, short text), the rows are the
+    same: those of LIKE '%text%' on code, product, business name and owner name."""
+    second = make_user(Role.OWNER, full_name="Ketut Sambal")
+    for who, business, product in [
+        (owner, "Warung Bu Sari", "Sambal Matah"),
+        (owner, "Kopi Made", "Kacang Asin"),
+        (second, "Usaha Bersama", "Sabun Sereh 100% alami"),
+        (second, "Épicerie Nusa", "Teh Adem"),
+        (owner, "Toko Arak", "SAMBAL IJO"),
+    ]:
+        make_request(who, business=make_business(who, name=business), product_name=product)
+    login_as(staff)
+    indexed = search(client, term)
+    monkeypatch.setattr(queries, "SEARCH_RARE_MAX", 1)  # every match makes the text "common"
+    scanned = search(client, term)
+    assert indexed == scanned
+    # The text is lowered in Python; then SQLite's LIKE folds ASCII case only (so "ÉPICERIE"
+    # finds no "Épicerie" there), PostgreSQL's ILIKE every letter.
+    ascii_only = client.application.config["BACKEND"] == "sqlite"
+    rows = db.session.execute(
+        select(ServiceRequest.code, ServiceRequest.product_name, Business.name, User.full_name)
+        .join(Business, ServiceRequest.business_id == Business.id)
+        .join(User, ServiceRequest.applicant_id == User.id)
+    )
+    lowered = term.lower()
+    expected = sorted(
+        code for code, *texts in rows if any(_like(lowered, t, ascii_only) for t in [code, *texts])
+    )
+    assert indexed == expected
+
+
+def _like(term: str, value: str, ascii_only: bool) -> bool:
+    """SQL's LIKE '%term%', case-insensitive (`_` is any one character, `%` any run)."""
+    pattern = "".join("." if ch == "_" else ".*" if ch == "%" else re.escape(ch) for ch in term)
+    flags = re.IGNORECASE | re.DOTALL | (re.ASCII if ascii_only else 0)
+    return re.search(pattern, value, flags) is not None
