@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import Select, String, case, func, literal, literal_column, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Area, Business, Unit, User
@@ -26,7 +27,7 @@ from ..extensions import db
 from ..service_requests.models import ServiceRequest, ServiceType
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-BATCH = 2000
+BATCH = 5000
 XLSX_MAX_ROWS = 1_048_575  # the sheet's row limit, less the header
 
 
@@ -57,32 +58,71 @@ REQUEST_COLUMNS = (
 )
 
 
-def request_rows_select(where) -> Select:
-    """Plain columns for the request export; `where` is the list's WHERE clause (scope too).
+FORMULA_CODES = tuple(sorted(ord(c) for c in FORMULA_PREFIXES))
 
-    Timestamps are read as the database's raw value (no per-row type processing) and
-    formatted in `format_local`; that keeps the export above 100,000 rows/s.
+
+def neutralised(col, dialect: str):
+    """`neutralise` in SQL, for the request export's text columns (NULL stays NULL).
+
+    Compares the first character's code point (PostgreSQL `ascii`, SQLite `unicode`), which
+    costs the database a fifth of comparing a one-character substring.
     """
+    first = func.ascii(col) if dialect == "postgresql" else func.unicode(col)
+    return case((first.in_(FORMULA_CODES), literal("'", String) + col), else_=col)
+
+
+def local_minutes(col, dialect: str, tz: str = "Asia/Makassar"):
+    """A raw UTC timestamp as local 'YYYY-MM-DD HH:MM' text in SQL (NULL stays NULL).
+
+    Indonesian zones have no daylight saving: the zone's fixed offset is exact, and the
+    database adds it without a time-zone lookup (and the driver then reads plain text, not a
+    timestamp it would parse into a datetime only for Python to format it again).
+    """
+    offset = int((ZoneInfo(tz).utcoffset(datetime(2026, 1, 1)) or timedelta(0)).total_seconds())
+    if dialect == "postgresql":
+        local = func.timezone("UTC", col) + literal_column(f"interval '{offset} seconds'")
+        return func.to_char(local, "YYYY-MM-DD HH24:MI")
+    # SQLite keeps naive UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff'. Its date functions round to
+    # the millisecond (59.9996 s would become the next minute); cut to the minute first, as
+    # Python's isoformat(timespec="minutes") truncates.
+    return func.strftime("%Y-%m-%d %H:%M", func.substr(col, 1, 16), f"{offset:+d} seconds")
+
+
+def request_rows_select(where, dialect: str | None = None) -> Select:
+    """The request export's columns; `where` is the list's WHERE clause (scope too).
+
+    The database does the per-cell work: text cells come neutralised (`neutralised`),
+    timestamps as local text (`local_minutes`), statuses as their raw values, so every row
+    arrives as plain strings and integers that go to the CSV writer untouched; that keeps
+    the export above 100,000 rows/s on both databases.
+    """
+    dialect = dialect or db.engine.dialect.name
     assignee = aliased(User)
     raw = lambda col: type_coerce(col, String)  # noqa: E731
+    text_cols = (
+        ServiceRequest.code,
+        Unit.slug,
+        raw(ServiceRequest.status),
+        ServiceType.code,
+        ServiceRequest.product_name,
+        raw(ServiceRequest.product_category),
+        Business.name,
+        raw(Business.scale),
+        Area.kecamatan,
+        Area.name,
+        assignee.full_name,
+    )
+    times = (
+        ServiceRequest.submitted_at,
+        ServiceRequest.accepted_at,
+        ServiceRequest.due_at,
+        ServiceRequest.completed_at,
+    )
     stmt = (
         select(
-            ServiceRequest.code,
-            Unit.slug,
-            raw(ServiceRequest.status),
-            ServiceType.code,
-            ServiceRequest.product_name,
-            raw(ServiceRequest.product_category),
-            Business.name,
-            raw(Business.scale),
-            Area.kecamatan,
-            Area.name,
-            assignee.full_name,
+            *(neutralised(col, dialect) for col in text_cols),
             ServiceRequest.revision_count,
-            raw(ServiceRequest.submitted_at),
-            raw(ServiceRequest.accepted_at),
-            raw(ServiceRequest.due_at),
-            raw(ServiceRequest.completed_at),
+            *(local_minutes(raw(col), dialect) for col in times),
         )
         .select_from(ServiceRequest)
         .join(Unit, ServiceRequest.unit_id == Unit.id)
@@ -97,57 +137,48 @@ def request_rows_select(where) -> Select:
     return stmt
 
 
-class LocalTime:
-    """Format raw UTC timestamps (datetime or SQLite text) as local 'YYYY-MM-DD HH:MM'."""
-
-    def __init__(self, tz: str = "Asia/Makassar"):
-        # Indonesian zones have no daylight saving: a fixed offset is exact and fast.
-        self.offset = ZoneInfo(tz).utcoffset(datetime(2026, 1, 1)) or timedelta(0)
-
-    def __call__(self, value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is not None:
-            value = value.replace(tzinfo=None) - value.utcoffset()
-        return (value + self.offset).isoformat(" ", "minutes")
-
-
-def request_rows(stmt: Select, engine=None) -> Iterator[tuple]:
-    """Stream export rows in batches, timestamps formatted locally, text neutralised.
+def request_batches(stmt: Select, engine=None) -> Iterator[Sequence[Sequence]]:
+    """Stream the rows of `request_rows_select` in batches of BATCH rows.
 
     Runs on its own connection from `engine` (captured by the view), so it needs no Flask
-    context: the body of a streamed response is iterated after the view has returned.
+    context: the body of a streamed response is iterated after the view has returned. On
+    PostgreSQL a server-side cursor (`stream_results`), planned for reading every row
+    (cursor_tuple_fraction 1: hash joins, not the nested loops of a fast-start plan).
     """
-    fmt = LocalTime()
     engine = engine if engine is not None else db.engine
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")
         result = conn.execution_options(yield_per=BATCH, stream_results=True).execute(stmt)
-        for partition in result.partitions():
-            for row in partition:
-                yield (
-                    *map(neutralise, row[:11]),
-                    row[11],
-                    fmt(row[12]),
-                    fmt(row[13]),
-                    fmt(row[14]),
-                    fmt(row[15]),
-                )
+        try:
+            yield from result.partitions()
+        finally:
+            result.close()  # a download stopped half-way: close the server-side cursor too
+
+
+def request_rows(stmt: Select, engine=None) -> Iterator[Sequence]:
+    """The same rows one by one (for XLSX)."""
+    for batch in request_batches(stmt, engine):
+        yield from batch
 
 
 def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
     """CSV text in chunks (a BOM first, so spreadsheet programs read UTF-8)."""
+    rows = iter(rows)
+    return csv_batches(header, iter(lambda: list(itertools.islice(rows, BATCH)), []))
+
+
+def csv_batches(header: Sequence[str], batches: Iterable[Sequence[Sequence]]) -> Iterator[str]:
+    """CSV text, one chunk per batch of rows (the writer's C loop writes a whole batch)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
     writer.writerow([neutralise(h) for h in header])
-    for n, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if n % BATCH == 0:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
+    for batch in batches:
+        writer.writerows(batch)
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
     yield buf.getvalue()
 
 

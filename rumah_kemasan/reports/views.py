@@ -285,7 +285,9 @@ def _export_list_where():
     """The request list's WHERE clause (scope and filters) for the current query string."""
     from ..service_requests.views import _parse_filters
 
-    return request_list(current_user, _parse_filters(), now=utcnow(), limit=1).whereclause
+    # No page size: on PostgreSQL a text search's WHERE holds one subquery per searched
+    # field, limited to the page size (limit=1 exported at most four matching rows).
+    return request_list(current_user, _parse_filters(), now=utcnow(), limit=None).whereclause
 
 
 def _report_sheets(unit_id, period):
@@ -354,7 +356,8 @@ def _export(fmt: str):
     else:
         where = _export_list_where()
         header = list(exports.REQUEST_COLUMNS)
-        rows = exports.request_rows(exports.request_rows_select(where), db.engine)
+        stmt = exports.request_rows_select(where, db.engine.dialect.name)
+        rows = exports.request_rows(stmt, db.engine)  # lazy: opens nothing until read
         sheets = [("requests", header, rows)]
         name = f"permohonan-{stamp}"
         details = {"table": table, "filters": request.args.to_dict()}
@@ -367,7 +370,10 @@ def _export(fmt: str):
         "Cache-Control": "no-store",
     }
     if fmt == "csv":
-        body = _report_csv(sheets) if table == "report" else exports.csv_stream(header, rows)
+        if table == "report":
+            body = _report_csv(sheets)
+        else:
+            body = exports.csv_batches(header, exports.request_batches(stmt, db.engine))
         return Response(body, mimetype="text/csv", headers=headers)
     path = exports.xlsx_file(sheets)
     return Response(

@@ -104,7 +104,7 @@ def request_list(
     *,
     now: datetime,
     after: Cursor | None = None,
-    limit: int = 25,
+    limit: int | None = 25,
 ) -> Select:
     """Requests `user` may see, filtered and sorted, keyset-paginated by (sort key, id).
 
@@ -140,7 +140,7 @@ def request_list(
     return _with_card_data(stmt).order_by(*_order(sort)).limit(limit)
 
 
-def _text_match(filtered: Select, like: str, sort: str, limit: int):
+def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
     """Code, product, business or owner name contains the text (case-insensitive).
 
     The business and owner conditions are plain IN lists (computed once), not correlated

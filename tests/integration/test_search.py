@@ -3,6 +3,8 @@ exactly what a scan answers, on both backends."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -133,3 +135,17 @@ def _like(term: str, value: str, ascii_only: bool) -> bool:
     pattern = "".join("." if ch == "_" else ".*" if ch == "%" else re.escape(ch) for ch in term)
     flags = re.IGNORECASE | re.DOTALL | (re.ASCII if ascii_only else 0)
     return re.search(pattern, value, flags) is not None
+
+
+def test_csv_export_of_a_search_holds_every_match(
+    client, login_as, staff, owner, make_request, make_business
+):
+    """The export takes the list's filters, text included, but not its page size."""
+    biz = make_business(owner, name="Kopi Made")
+    made = sorted(make_request(owner, business=biz, product_name=f"Bubuk {i}").code for i in "abc")
+    make_request(owner, business=make_business(owner, name="Toko Lain"), product_name="Teh")
+    login_as(staff)
+    resp = client.get("/reports/export.csv", query_string={"q": "kopi made"})
+    assert resp.status_code == 200
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(r[0] for r in rows[1:]) == made
