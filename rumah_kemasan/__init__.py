@@ -53,6 +53,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     init_static_assets(app)
 
+    from .security import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # ids past 2**31 are 404s, not overflows
     from .accounts.views import account_bp, auth_bp
     from .public.views import bp as public_bp
     from .service_requests.views import bp as requests_bp

@@ -72,6 +72,22 @@ def can_act_on_request(user: User, req: ServiceRequest) -> bool:
     return can_view_request(user, req)
 
 
+def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
+    """Staff of the unit may hand a set-password link to an owner who cannot get one alone.
+
+    Only for accounts without a password (walk-ins) or without an e-mail address (no reset
+    by e-mail possible); an owner who can reset their own password is never handed a link,
+    so a staff member cannot take over such an account. Every link is audited.
+    """
+    owner = req.applicant
+    return (
+        user.role in (Role.STAFF, Role.SUPERVISOR)
+        and user.unit_id == req.unit_id
+        and owner.role == Role.OWNER
+        and (not owner.password_hash or not owner.email)
+    )
+
+
 def get_request_or_404(code: str) -> ServiceRequest:
     """Load a request the current user may see; 404 (never 403) for anyone else's."""
     stmt = visible_requests(current_user).where(ServiceRequest.code == code)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -84,3 +85,22 @@ def init_security(app: Flask) -> None:
             h["Cache-Control"] = "no-store"
             h.add("Vary", "Cookie")
         return response
+
+
+MAX_ID = 2**31 - 1
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in URLs, limited to what an id column holds (larger numbers do not match)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def small_int(value) -> int | None:
+    """A positive id from a query string, or None when absent, malformed or out of range."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None

@@ -210,7 +210,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
                 else None,
                 pirt=(
                     f"2{rng.randint(10, 99)}5171"
-                    + f"{rng.randint(10**6, 10**7 - 1)}{rng.randint(27, 31)}"
+                    + f"{rng.randint(10**5, 10**6 - 1)}{rng.randint(27, 31)}"
                     if category is ProductCategory.PANGAN and rng.random() < 0.6
                     else None
                 ),

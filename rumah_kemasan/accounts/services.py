@@ -133,8 +133,14 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def set_password_link(user: User, created_by: User) -> str:
-    """A one-time link a staff member hands to an owner (walk-ins, owners without e-mail)."""
+    """A one-time link a staff member hands to an owner (walk-ins, owners without e-mail).
+
+    Staff could use such a link to enter the account, so each one is written to the audit log.
+    """
+    from ..audit.services import record
+
     token = issue_token(user, TokenPurpose.SET_PASSWORD, created_by=created_by)
+    record(created_by, "account.set_password_link", f"user:{user.id}")
     return external_url("auth.reset_with_token", token=token)
 
 

@@ -223,7 +223,10 @@ def design_facts(req: ServiceRequest, snap: DesignSnapshot | None = None) -> dic
     checked = checked or proof or draft
     return {
         "has_new_draft": draft is not None and draft.proof_published_at is None,
-        "checklist_complete": checklists.is_complete(category, snap.answers_for(draft)),
+        # Ready to send: every item answered and every mandatory one OK or n/a with a reason,
+        # so an approved design can always be completed.
+        "checklist_complete": checklists.is_complete(category, snap.answers_for(draft))
+        and checklists.is_passed(category, snap.answers_for(draft)),
         "checklist_passed": checklists.is_passed(category, snap.answers_for(checked)),
         "has_proof": proof is not None,
         "has_final": any(f.kind is DesignKind.FINAL for f in snap.files),

@@ -142,7 +142,9 @@ def _filename(design_file: DesignFile) -> dict[str, str]:
 @login_required
 def download(file_id: int):
     design_file = get_file_or_404(file_id)
-    if current_user.is_staff and design_file.kind in (DesignKind.BEFORE, DesignKind.DOCUMENT):
+    owners_own = design_file.kind in (DesignKind.BEFORE, DesignKind.DOCUMENT)
+    if owners_own and current_user.id != design_file.request.applicant_id:
+        # Anyone but the owner opening an owner's photo or document is on the record.
         from ..audit.services import record
 
         record(
@@ -192,6 +194,9 @@ def checklist(code: str, file_id: int):
     draft = get_file_or_404(file_id)
     if draft.request_id != req.id or draft.kind is not DesignKind.DRAFT:
         abort(404)
+    if draft.proof_published_at is not None and request.method == "POST":
+        # The owner decided on this version with this checklist: it is a record now.
+        abort(409)
     items = checklists.items_for(req.product_category.value)
     answers = services.checklist_answers(draft)
     errors: dict[str, str] = {}

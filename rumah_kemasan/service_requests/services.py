@@ -177,6 +177,10 @@ def _apply_clock(req: ServiceRequest, source: Status, target: Status, now: datet
         req.due_at = sla.due_at(now, req.service_type.sla_days, 0, cal)
     if req.accepted_at is None:
         return
+    if source is Status.COMPLETED and req.completed_at is not None:
+        # Reopened: the time it sat completed was not the designers' to spend.
+        req.paused_seconds += int(sla.paused_working_seconds(req.completed_at, now, cal))
+        req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
     if req.paused_at is not None and target.clock is not source.clock:
         req.paused_seconds += int(sla.paused_working_seconds(req.paused_at, now, cal))
         req.paused_at = None
@@ -208,6 +212,8 @@ def transition(
     prospective_assignee = None
     if source is Status.ACCEPTED and target is Status.IN_DESIGN:
         if user.role == Role.STAFF:
+            if req.assignee_id not in (None, user.id):
+                raise Refused(Refusal.FORBIDDEN)  # a colleague's job is not for claiming
             prospective_assignee = user  # a staff member claims the job
         elif assignee is not None:
             if (
@@ -232,11 +238,11 @@ def transition(
         req.assignee_id = prospective_assignee.id
     if TRANSITIONS[(source, target)].counts_revision:
         req.revision_count += 1
+    _apply_clock(req, source, target, now)
     if target is Status.COMPLETED:
         req.completed_at = now
     elif source is Status.COMPLETED:
         req.completed_at = None
-    _apply_clock(req, source, target, now)
     req.status = target
     req.last_changed_at = now
     req.last_changed_by_id = user.id

@@ -15,6 +15,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..permissions import (
     can_act_on_request,
+    can_make_owner_link,
     can_see_internal,
     get_business_or_404,
     get_request_or_404,
@@ -22,8 +23,9 @@ from ..permissions import (
     visible_businesses,
 )
 from ..reports.filters import parse_report_args
+from ..security import small_int
 from . import queries, services, sla
-from .forms import AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
+from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
 from .workflow import TRANSITIONS, Role, Status, allowed_transitions, note_required
 
@@ -35,7 +37,10 @@ REFUSAL_MESSAGES = {
     "note_required": _("Write a note for this step."),
     "assignee_required": _("Choose a designer of this unit."),
     "draft_required": _("Upload a new draft before sending the proof."),
-    "checklist_incomplete": _("Fill in the label checklist before sending the proof."),
+    "checklist_incomplete": _(
+        "Fill in the label checklist before sending the proof: every mandatory item OK, "
+        "or not applicable with a reason."
+    ),
     "printing_required": _("This service does not include printing."),
     "no_printing_only": _("This service includes printing: send it to production first."),
     "final_required": _("Upload the final file before completing."),
@@ -81,8 +86,8 @@ def _parse_filters() -> queries.ListFilters:
     sort = args.get("sort", "newest")
     return queries.ListFilters(
         status=Status(status) if status in Status._value2member_map_ else None,
-        service_type_id=args.get("service", type=int),
-        assignee_id=int(assignee) if assignee.isdigit() else None,
+        service_type_id=small_int(args.get("service")),
+        assignee_id=small_int(assignee),
         unassigned=assignee == "none",
         overdue=args.get("overdue") == "1",
         due_this_week=args.get("week") == "1",
@@ -96,6 +101,8 @@ def _parse_cursor() -> queries.Cursor | None:
     raw = request.args.get("after", "")
     at, _sep, rid = raw.rpartition("_")
     if not rid.isdigit():
+        return None
+    if small_int(rid) is None:
         return None
     if at == "none":
         return None, int(rid)
@@ -306,14 +313,28 @@ def detail(code: str):
 
     snap = snapshot(req)
     actions = []
+    staff = []
+    if current_user.role == Role.SUPERVISOR:
+        staff = db.session.scalars(
+            select(User)
+            .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
+            .order_by(User.full_name)
+        ).all()
     if can_act_on_request(current_user, req):
-        claimable = Status(req.status) is Status.ACCEPTED and current_user.role == Role.STAFF
-        state = services.state_of(
-            req, assignee_id=current_user.id if claimable else None, designs=snap
-        )
+        accepted = Status(req.status) is Status.ACCEPTED
+        prospective = None
+        if accepted and current_user.role == Role.STAFF:
+            # A staff member may claim a queued job, or start one assigned to them.
+            if req.assignee_id in (None, current_user.id):
+                prospective = current_user.id
+        elif accepted and current_user.role == Role.SUPERVISOR and staff:
+            prospective = req.assignee_id or staff[0].id  # the supervisor picks in the form
+        state = services.state_of(req, assignee_id=prospective, designs=snap)
         actor = services.actor_of(current_user)
         for target in allowed_transitions(state, actor):
             name = TRANSITIONS[(Status(req.status), target)].name
+            if name == "start_design" and current_user.role == Role.STAFF and prospective is None:
+                continue  # assigned to a colleague: theirs to start
             label = ACTION_LABELS.get(name, target)
             if name == "start_design" and current_user.role == Role.SUPERVISOR:
                 label = _l("Assign and start the design")
@@ -327,15 +348,10 @@ def detail(code: str):
                 }
             )
         actions.sort(key=lambda a: a["ending"])
-    staff = []
-    if current_user.role == Role.SUPERVISOR:
-        staff = db.session.scalars(
-            select(User)
-            .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
-            .order_by(User.full_name)
-        ).all()
     return render_template(
         "requests/detail.html",
+        owner_link_allowed=can_make_owner_link(current_user, req),
+        market_labels=MARKET_LABELS,
         **files_context(req, snap),
         req=req,
         events=events,
@@ -434,7 +450,7 @@ def assign(code: str):
             current_user,
             db.session.get(User, form.assignee_id.data),
             form.reason.data,
-            seen_version=int(form.version.data),
+            seen_version=small_int(form.version.data) or abort(400),
         )
     except services.Refused as exc:
         db.session.rollback()
@@ -457,13 +473,9 @@ def owner_link(code: str):
     req = get_request_or_404(code)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not can_make_owner_link(current_user, req):
+        abort(403)
     link = set_password_link(req.applicant, current_user)
-    from ..audit.services import record
-
-    # Staff can hand out an account's sign-in: every such link is on the record.
-    record(
-        current_user, "account.set_password_link", f"user:{req.applicant_id}", {"request": req.code}
-    )
     db.session.commit()
     return render_template(
         "requests/owner_link.html",

@@ -78,11 +78,13 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/requests/<code>/transition", "POST"): (L, 403, 404, 409, 404, 409, 403),
     ("/requests/<code>/comments", "POST"): (L, 302, 404, 302, 404, 302, 403),
     ("/requests/<code>/assign", "POST"): (L, 403, 403, 403, 403, 302, 403),
-    ("/requests/<code>/owner-link", "POST"): (L, 403, 403, 200, 404, 200, 403),
+    # Owner A resets by e-mail, so no staff-made link into that account (see permissions).
+    ("/requests/<code>/owner-link", "POST"): (L, 403, 403, 403, 404, 403, 403),
     ("/requests/<code>/files", "POST"): (L, 403, 404, 303, 404, 303, 403),
     ("/requests/<code>/compare", "GET"): (L, 200, 404, 200, 404, 200, 200),
     ("/requests/<code>/checklist/<int:file_id>", "GET"): (L, 403, 403, 200, 404, 200, 403),
-    ("/requests/<code>/checklist/<int:file_id>", "POST"): (L, 403, 403, 400, 404, 400, 403),
+    # The proof's checklist is a record once sent: 409 for the unit's staff.
+    ("/requests/<code>/checklist/<int:file_id>", "POST"): (L, 403, 403, 409, 404, 409, 403),
     # handover is recorded only when the request is ready (409 otherwise)
     ("/requests/<code>/handover", "POST"): (L, 403, 403, 409, 404, 409, 403),
     ("/requests/<code>/receipt.pdf", "GET"): (L, 200, 404, 200, 404, 200, 200),

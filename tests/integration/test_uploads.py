@@ -587,11 +587,9 @@ def test_failed_mandatory_item_blocks_completion_of_a_food_label(
     assert db.session.get(ServiceRequest, req_id).status is Status.APPROVED
     assert db.session.scalar(select(func.count()).select_from(RequestEvent)) == events_before
 
-    # "not applicable" without a reason: a field error, nothing saved
-    resp = _fill_checklist(client, code, draft_id, {"result-izin_edar": "na"})
-    assert resp.status_code == 400
-    page = resp.get_data(as_text=True)
-    assert 'id="izin_edar-err"' in page and page.count('class="error"') == 1
+    # The checklist the owner approved is a record: it cannot be rewritten to get past this.
+    reason = {"result-izin_edar": "na", "reason-izin_edar": "Produk sampel, belum diedarkan"}
+    assert _fill_checklist(client, code, draft_id, reason).status_code == 409
     db.session.rollback()
     saved = db.session.scalar(
         select(LabelCheck).where(
@@ -601,12 +599,37 @@ def test_failed_mandatory_item_blocks_completion_of_a_food_label(
     assert saved.result is CheckResult.FAIL
     assert move(client, req_id, code, "completed").status_code == 409
 
-    # with a reason it counts, and the request can be completed
+
+def test_not_applicable_needs_a_reason_and_then_counts(
+    app, client, login_as, make_request, add_file, owner, staff
+):
+    req = make_request(owner, status=Status.IN_DESIGN, assignee=staff, code="DESAIN-LABEL")
+    draft = add_file(req, DesignKind.DRAFT, user=staff)
+    req_id, code, draft_id = req.id, req.code, draft.id
+    login_as(staff)
+
+    # "not applicable" without a reason: a field error, nothing saved
+    resp = _fill_checklist(client, code, draft_id, {"result-izin_edar": "na"})
+    assert resp.status_code == 400
+    page = resp.get_data(as_text=True)
+    assert 'id="izin_edar-err"' in page and page.count('class="error"') == 1
+    db.session.rollback()
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LabelCheck)
+            .where(LabelCheck.design_file_id == draft_id)
+        )
+        == 0
+    )
+    assert move(client, req_id, code, "awaiting_approval").status_code == 409
+
+    # with a reason it counts, and the proof can go to the owner
     reason = {"result-izin_edar": "na", "reason-izin_edar": "Produk sampel, belum diedarkan"}
     assert _fill_checklist(client, code, draft_id, reason).status_code == 303
-    assert move(client, req_id, code, "completed").status_code == 302
+    assert move(client, req_id, code, "awaiting_approval").status_code == 302
     db.session.rollback()
-    assert db.session.get(ServiceRequest, req_id).status is Status.COMPLETED
+    assert db.session.get(ServiceRequest, req_id).status is Status.AWAITING_APPROVAL
 
 
 def test_gallery_shows_only_consented_completed_pairs_without_personal_data(
