@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -182,7 +181,7 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
 # and owner name, kept in sync by triggers; rowid = service_request.id.
 SEARCH_TABLE = "request_search"
 SEARCH_COLUMNS = ("code", "product_name", "business_name", "owner_name")
-# A text matching at least this many requests in one column is "common": walking the list's
+# A text with at least this many candidates in the index is "common": walking the list's
 # index finds a page of it sooner than collecting every match from the index would.
 SEARCH_RARE_MAX = 2000
 _has_search_table: dict[str, bool] = {}
@@ -191,38 +190,43 @@ _has_search_table: dict[str, bool] = {}
 def _sqlite_search_ids(like: str) -> list[int] | None:
     """Ids of every request whose searchable text is LIKE `like`, from the FTS5 index.
 
-    None when the index cannot answer better than a scan: no run of three characters without
-    a wildcard (the trigram index then scans itself), a common text (a column with at least
-    SEARCH_RARE_MAX matches), or a database without the index (built by `create_all`).
-    FTS5 turns `column LIKE pattern` into a trigram lookup and SQLite re-checks each
-    candidate with its own LIKE, so the ids are exactly those of LIKE on the source columns.
+    One statement: the trigram index gives the candidates, the requests whose text holds
+    every run of three or more characters between the pattern's wildcards (case folded, so a
+    superset of the matches), at most SEARCH_RARE_MAX of them; each candidate is then
+    checked with SQLite's own LIKE on the indexed copies of the four columns, so the ids are
+    exactly those of LIKE on the source columns. Whole rows are matched, not one column at a
+    time: a column filter makes FTS5 read a common trigram's whole list to find that column.
+
+    None when the index cannot answer better than a scan: no run of three characters
+    without a wildcard, a common text (SEARCH_RARE_MAX candidates or more), or a database
+    without the index (built by `create_all`).
     """
-    if max(len(run) for run in re.split("[%_]", like)) < 3:
+    runs = [run for run in re.split("[%_]", like) if len(run) >= 3]
+    if not runs or not _search_table_exists():
         return None
+    match = " AND ".join('"' + run.replace('"', '""') + '"' for run in runs)
+    matches = " OR ".join(f"{column} LIKE :like" for column in SEARCH_COLUMNS)
+    rows = db.session.execute(
+        sql_text(
+            f"SELECT rowid, {matches} FROM {SEARCH_TABLE} "
+            f"WHERE {SEARCH_TABLE} MATCH :match LIMIT :cap"
+        ),
+        {"like": like, "match": match, "cap": SEARCH_RARE_MAX},
+    ).all()
+    if len(rows) >= SEARCH_RARE_MAX:
+        return None
+    return sorted(rid for rid, matched in rows if matched)
+
+
+def _search_table_exists() -> bool:
     url = db.engine.url.render_as_string()
     if url not in _has_search_table:
-        _has_search_table[url] = (
-            db.session.execute(
-                sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-                {"name": SEARCH_TABLE},
-            ).first()
-            is not None
-        )
-    if not _has_search_table[url]:
-        return None
-    # Each column's matches, capped, tagged by column; one statement, read lazily by FTS5.
-    parts = [
-        f"SELECT * FROM (SELECT {n} AS col, rowid AS id FROM {SEARCH_TABLE} "
-        f"WHERE {column} LIKE :like LIMIT :cap)"
-        for n, column in enumerate(SEARCH_COLUMNS)
-    ]
-    rows = db.session.execute(
-        sql_text(" UNION ALL ".join(parts)), {"like": like, "cap": SEARCH_RARE_MAX}
-    ).all()
-    per_column = Counter(col for col, _id in rows)
-    if any(count >= SEARCH_RARE_MAX for count in per_column.values()):
-        return None
-    return sorted({rid for _col, rid in rows})
+        found = db.session.execute(
+            sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": SEARCH_TABLE},
+        ).first()
+        _has_search_table[url] = found is not None
+    return _has_search_table[url]
 
 
 def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:
