@@ -7,11 +7,11 @@ Create Date: 2026-11-28 12:00:00
 PostgreSQL searches through the pg_trgm GIN indexes of 0006; this revision does nothing there.
 On SQLite it creates `request_search`, an FTS5 table with the trigram tokenizer holding, per
 request (rowid = service_request.id), the four texts the list's search looks in: the request's
-code and product name, its business's name and its owner's (applicant's) full name. FTS5's
-trigram tokenizer answers `column LIKE '%...%'` from the index when the pattern holds a run of
-at least three characters without wildcards, and SQLite re-checks every candidate with its own
-LIKE, so the matches are exactly those of `LIKE` on the source columns (see
-rumah_kemasan/service_requests/queries.py, `_text_match`).
+code and product name, its business's name and its owner's (applicant's) full name. The
+trigram tokenizer finds any substring of three characters or more (a quoted phrase in MATCH);
+the search takes those candidates and checks each with SQLite's own LIKE on the indexed copies,
+so the matches are exactly those of `LIKE` on the source columns (see
+rumah_kemasan/service_requests/queries.py, `_sqlite_search_ids`).
 
 Triggers keep it in sync: a request inserted, deleted, or updated in one of code, product name,
 business or applicant; a business renamed; a user's full name changed (this includes the
