@@ -6,7 +6,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, Select, and_, case, func, or_, select, tuple_, union
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import joinedload
 
@@ -151,6 +166,7 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
     On SQLite a rare text is looked up in the FTS5 trigram index (`_sqlite_search_ids`);
     a common one, or one without three characters in a row to look up, is matched while
     walking the list's index, which finds a page of a common word quickly.
+    (A database made by `create_all` has no search tables: plain conditions then.)
     """
     postgresql = db.engine.dialect.name == "postgresql"
 
@@ -159,10 +175,20 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
         # `col LIKE p` equals `lower(col) LIKE lower(p)` there at half the cost of a scan.
         return col.ilike(like) if postgresql else col.like(like)
 
-    if not postgresql:
+    if not postgresql and _search_table_exists():
         ids = _sqlite_search_ids(like)
         if ids is not None:
             return ServiceRequest.id.in_(ids)
+        # Common or short: walk the list, each row checked against its copied texts (one
+        # primary-key lookup), not against business and owner lists computed over every
+        # business and user first.
+        texts = SEARCH_TEXT.c
+        return (
+            select(literal(1))
+            .where(texts.id == ServiceRequest.id)
+            .where(or_(*(texts[column].like(like) for column in SEARCH_COLUMNS)))
+            .exists()
+        )
     conditions = [
         contains(ServiceRequest.code),
         contains(ServiceRequest.product_name),
@@ -177,10 +203,17 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
     return ServiceRequest.id.in_(union(*(select(page.c.id) for page in pages)))
 
 
-# SQLite's search index (migration 0007): per request, its code, product name, business name
-# and owner name, kept in sync by triggers; rowid = service_request.id.
+# SQLite's search tables (migration 0007, kept in sync by triggers; not models): per request
+# (id = service_request.id) a copy of its code, product name, business name and owner name,
+# and an FTS5 trigram index of that copy.
 SEARCH_TABLE = "request_search"
 SEARCH_COLUMNS = ("code", "product_name", "business_name", "owner_name")
+SEARCH_TEXT = Table(
+    "request_search_text",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    *(Column(name, String) for name in SEARCH_COLUMNS),
+)
 # A text with at least this many candidates in the index is "common": walking the list's
 # index finds a page of it sooner than collecting every match from the index would.
 SEARCH_RARE_MAX = 2000
@@ -190,10 +223,10 @@ _has_search_table: dict[str, bool] = {}
 def _sqlite_search_ids(like: str) -> list[int] | None:
     """Ids of every request whose searchable text is LIKE `like`, from the FTS5 index.
 
-    One statement: the trigram index gives the candidates, the requests whose text holds
-    every run of three or more characters between the pattern's wildcards (case folded, so a
-    superset of the matches), at most SEARCH_RARE_MAX of them; each candidate is then
-    checked with SQLite's own LIKE on the indexed copies of the four columns, so the ids are
+    The trigram index gives the candidates, the requests whose text holds every run of three
+    or more characters between the pattern's wildcards (case folded, so a superset of the
+    matches), at most SEARCH_RARE_MAX of them, from the index alone; then each candidate is
+    checked with SQLite's own LIKE on the copies of the four columns, so the ids are
     exactly those of LIKE on the source columns. Whole rows are matched, not one column at a
     time: a column filter makes FTS5 read a common trigram's whole list to find that column.
 
@@ -205,17 +238,20 @@ def _sqlite_search_ids(like: str) -> list[int] | None:
     if not runs or not _search_table_exists():
         return None
     match = " AND ".join('"' + run.replace('"', '""') + '"' for run in runs)
-    matches = " OR ".join(f"{column} LIKE :like" for column in SEARCH_COLUMNS)
-    rows = db.session.execute(
-        sql_text(
-            f"SELECT rowid, {matches} FROM {SEARCH_TABLE} "
-            f"WHERE {SEARCH_TABLE} MATCH :match LIMIT :cap"
-        ),
-        {"like": like, "match": match, "cap": SEARCH_RARE_MAX},
-    ).all()
-    if len(rows) >= SEARCH_RARE_MAX:
-        return None
-    return sorted(rid for rid, matched in rows if matched)
+    lookup = sql_text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :m LIMIT :cap")
+    candidates = db.session.scalars(lookup, {"m": match, "cap": SEARCH_RARE_MAX}).all()
+    if len(candidates) >= SEARCH_RARE_MAX:
+        return None  # common: decided from the index alone, no row read
+    if not candidates:
+        return []
+    texts = SEARCH_TEXT.c
+    check = (
+        select(texts.id)
+        .where(texts.id.in_(candidates))
+        .where(or_(*(texts[column].like(like) for column in SEARCH_COLUMNS)))
+        .order_by(texts.id)
+    )
+    return list(db.session.scalars(check))
 
 
 def _search_table_exists() -> bool:
@@ -223,7 +259,7 @@ def _search_table_exists() -> bool:
     if url not in _has_search_table:
         found = db.session.execute(
             sql_text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-            {"name": SEARCH_TABLE},
+            {"name": SEARCH_TEXT.name},  # created with the index, in the same migration
         ).first()
         _has_search_table[url] = found is not None
     return _has_search_table[url]

@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from rumah_kemasan.accounts.models import Business, User
 from rumah_kemasan.extensions import db
@@ -80,6 +80,10 @@ def test_index_follows_renames_of_business_owner_and_product(
     db.session.execute(delete(ServiceRequest).where(ServiceRequest.id == other_id))
     db.session.commit()
     assert queries._sqlite_search_ids("%suartini%") == [req.id]
+    # The index still equals its content table (FTS5 raises an error if it does not).
+    check = "INSERT INTO request_search (request_search) VALUES ('integrity-check')"
+    db.session.execute(text(check))
+    db.session.rollback()
 
 
 def test_index_is_not_used_for_short_or_wildcard_only_text(sqlite_only, ctx):
