@@ -85,8 +85,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    # SQLite's search index (migration 0007) is an FTS5 table with shadow tables, kept by
-    # triggers and not declared as models: autogenerate must not propose dropping them.
+    # SQLite's search tables (migration 0007: a content table, its FTS5 index and the index's
+    # shadow tables, all named request_search*) are kept by triggers and are not models:
+    # autogenerate must not propose dropping them.
     def include_name(name, type_, parent_names):
         search = name is not None and (
             name == "request_search" or name.startswith("request_search_")

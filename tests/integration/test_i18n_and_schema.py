@@ -86,8 +86,9 @@ def test_every_page_renders_in_both_languages(app, make_user, make_request, lang
 
 
 def _model_table(name, type_, parent_names):
-    """Skip SQLite's search index (migration 0007): an FTS5 table and its shadow tables,
-    kept by triggers, not models. The same rule is in migrations/env.py for autogenerate."""
+    """Skip SQLite's search tables (migration 0007): the content table, its FTS5 index and
+    the index's shadow tables, kept by triggers, not models. The same rule is in
+    migrations/env.py, so that autogenerate never proposes dropping them."""
     search = name is not None and (name == "request_search" or name.startswith("request_search_"))
     return not (type_ == "table" and search)
 
