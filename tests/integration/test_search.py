@@ -94,6 +94,7 @@ def test_index_is_not_used_for_short_or_wildcard_only_text(sqlite_only, ctx):
 
 TERMS = ["sambal", "SAMBAL", "bu sari", "made", "pemilik", "rk-", "ma", "a_a", "100%"]
 TERMS += ["zzqx", "é", "épicerie", "ÉPICERIE", "sereh 100% alami", "ketut sambal"]
+TERMS += ['bu "sari', 'sari" OR "kopi', "asin*", "NEAR(kopi made)", "made)"]  # FTS5 syntax
 
 
 @pytest.mark.parametrize(
