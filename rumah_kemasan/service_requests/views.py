@@ -156,29 +156,31 @@ def index():
     )
 
 
-def _request_form(obj=None) -> RequestForm:
+def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
+    """The filing form with the active services (and, for owners, their businesses)."""
+    from ..i18n import current_locale
+
     service_rows = db.session.scalars(
         select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
     ).all()
-    form = RequestForm(
+    form = form_class(
         obj=obj, printing_services={s.id for s in service_rows if s.includes_printing}
     )
-    from ..i18n import current_locale
-
     form.service_type_id.choices = [(s.id, s.name(current_locale())) for s in service_rows]
-    form.business_id.choices = [
-        (b.id, b.name) for b in db.session.scalars(visible_businesses(current_user))
-    ]
+    if form.business_id is not None:
+        form.business_id.choices = [
+            (b.id, b.name) for b in db.session.scalars(visible_businesses(current_user))
+        ]
     if obj is not None and request.method == "GET":
         form.product_category.data = obj.product_category.value
         form.target_market.data = obj.target_market.value
     return form
 
 
-def _input_from(form: RequestForm) -> services.RequestInput:
-    business = get_business_or_404(form.business_id.data)
+def _input_from(form: RequestForm, business=None) -> services.RequestInput:
+    """The request's fields from a filing form; the business is the owner's choice by default."""
     return services.RequestInput(
-        business=business,
+        business=business or get_business_or_404(form.business_id.data),
         service_type=db.session.get(ServiceType, form.service_type_id.data),
         product_name=form.product_name.data,
         product_category=form.product_category.data,
@@ -213,13 +215,8 @@ def _walk_in():
     """Staff file for an owner at the counter; a new owner gets a passwordless account."""
     from ..accounts.views import area_choices
     from ..formats import whatsapp_link
-    from ..i18n import current_locale
 
-    service_rows = db.session.scalars(
-        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
-    ).all()
-    form = WalkInForm(printing_services={s.id for s in service_rows if s.includes_printing})
-    form.service_type_id.choices = [(s.id, s.name(current_locale())) for s in service_rows]
+    form = _request_form(form_class=WalkInForm)
     form.area_id.choices = area_choices(current_user.unit)
     valid_areas = {a for group in form.area_id.choices.values() for a, _name in group}
     if form.validate_on_submit():
@@ -244,18 +241,7 @@ def _walk_in():
                 )
             else:
                 req = services.file_request(
-                    services.RequestInput(
-                        business=business,
-                        service_type=db.session.get(ServiceType, form.service_type_id.data),
-                        product_name=form.product_name.data,
-                        product_category=form.product_category.data,
-                        brief=form.brief.data,
-                        target_market=form.target_market.data,
-                        quantity=form.quantity.data,
-                        packaging_type=form.packaging_type.data,
-                    ),
-                    owner,
-                    filed_by=current_user,
+                    _input_from(form, business), owner, filed_by=current_user
                 )
                 link = wa = None
                 if not owner.password_hash:
