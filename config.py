@@ -58,6 +58,10 @@ class Config:
     LOGIN_MAX_PER_ADDRESS = 20
     RESET_TOKEN_LIFETIME = timedelta(hours=2)
     SET_PASSWORD_TOKEN_LIFETIME = timedelta(days=3)
+    # Account recovery at the counter: the supervisor's approval must be used within a day,
+    # and the link it allows lives half an hour.
+    RECOVERY_APPROVAL_LIFETIME = timedelta(days=1)
+    RECOVERY_LINK_LIFETIME = timedelta(minutes=30)
 
     MAIL_FROM = os.environ.get("MAIL_FROM", "Rumah Kemasan <noreply@localhost>")
     # Outbox delivery (`flask outbox send`): SMTP server, retries with exponential backoff.

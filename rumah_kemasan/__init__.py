@@ -56,6 +56,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from .security import BoundedInt
 
     app.url_map.converters["int"] = BoundedInt  # ids past 2**31 are 404s, not overflows
+    from .accounts.recovery_views import bp as recovery_bp
     from .accounts.views import account_bp, auth_bp
     from .public.views import bp as public_bp
     from .service_requests.views import bp as requests_bp
@@ -64,6 +65,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(recovery_bp)
     app.register_blueprint(requests_bp)
     from .notifications.views import bp as notifications_bp
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from .accounts.models import Business, User
+from .accounts.models import AccountRecovery, Business, User
+from .accounts.recovery import belongs_only_to_unit, is_live_owner
+from .database import utcnow
 from .extensions import db
 from .service_requests.models import ServiceRequest
 from .service_requests.workflow import Role
@@ -73,19 +75,87 @@ def can_act_on_request(user: User, req: ServiceRequest) -> bool:
 
 
 def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
-    """Staff of the unit may hand a set-password link to an owner who cannot get one alone.
+    """Staff of the request's unit may hand a set-password link to a walk-in owner.
 
-    Only for accounts without a password (walk-ins) or without an e-mail address (no reset
-    by e-mail possible); an owner who can reset their own password is never handed a link,
-    so a staff member cannot take over such an account. Every link is audited.
+    Only for an owner who has never had a password and whose every business and request is in
+    the staff member's unit. Never for an owner who has (or had) a password: the staff member
+    would choose it and enter the account. Never for an owner with a business or request in
+    another unit: filing a walk-in for an existing phone number gives no power over the
+    account. An owner who lost their password recovers it in person (`can_record_recovery`).
     """
     owner = req.applicant
     return (
-        user.role in (Role.STAFF, Role.SUPERVISOR)
+        user.is_authenticated
+        and user.role in (Role.STAFF, Role.SUPERVISOR)
         and user.unit_id == req.unit_id
-        and owner.role == Role.OWNER
-        and (not owner.password_hash or not owner.email)
+        and is_live_owner(owner)
+        and not owner.password_hash
+        and belongs_only_to_unit(owner, user.unit_id)
     )
+
+
+def can_record_recovery(user: User, req: ServiceRequest) -> bool:
+    """Staff of the request's unit may record an in-person identity check for its owner."""
+    return (
+        user.is_authenticated
+        and user.role in (Role.STAFF, Role.SUPERVISOR)
+        and user.unit_id == req.unit_id
+        and is_live_owner(req.applicant)
+        and not can_make_owner_link(user, req)
+    )
+
+
+def can_view_recovery(user: User, row: AccountRecovery) -> bool:
+    """The staff member who recorded it, and the supervisors of the owner's home unit."""
+    if not user.is_authenticated:
+        return False
+    if user.id == row.recorded_by_id:
+        return True
+    return user.role == Role.SUPERVISOR and user.unit_id == row.unit_id
+
+
+def can_decide_recovery(user: User, row: AccountRecovery) -> bool:
+    """A supervisor of the owner's home unit who did not record the check (two people)."""
+    return (
+        user.is_authenticated
+        and user.role == Role.SUPERVISOR
+        and user.unit_id == row.unit_id
+        and user.id != row.recorded_by_id
+        and row.decided_at is None
+    )
+
+
+def can_issue_recovery_link(user: User, row: AccountRecovery) -> bool:
+    """Only the recorder, only after approval, once, while the approval is fresh."""
+    return (
+        user.is_authenticated
+        and user.id == row.recorded_by_id
+        and bool(row.approved)
+        and row.token_id is None
+        and row.decided_at is not None
+        and row.decided_at + current_app.config["RECOVERY_APPROVAL_LIFETIME"] > utcnow()
+        and is_live_owner(row.owner)
+    )
+
+
+def visible_recoveries(user: User) -> Select:
+    """Recoveries `user` may open: those they recorded; a supervisor also their unit's."""
+    stmt = select(AccountRecovery).order_by(AccountRecovery.id.desc())
+    if user.role == Role.SUPERVISOR:
+        return stmt.where(
+            (AccountRecovery.unit_id == user.unit_id) | (AccountRecovery.recorded_by_id == user.id)
+        )
+    if user.role == Role.STAFF:
+        return stmt.where(AccountRecovery.recorded_by_id == user.id)
+    return stmt.where(False)
+
+
+def get_recovery_or_404(recovery_id: int) -> AccountRecovery:
+    """A recovery the current user may open; 404 for anyone else."""
+    row = db.session.get(AccountRecovery, recovery_id)
+    if row is None or not can_view_recovery(current_user, row):
+        abort(404)
+    return row
 
 
 def get_request_or_404(code: str) -> ServiceRequest:

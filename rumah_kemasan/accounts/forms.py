@@ -11,8 +11,16 @@ from wtforms import (
     SelectField,
     StringField,
     TelField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.validators import Email as EmailValidator
 
 from ..formats import (
@@ -24,7 +32,7 @@ from ..formats import (
     normalize_pirt,
 )
 from ..forms import Normalized, StrongPassword
-from .models import BusinessScale, ProductCategory
+from .models import BusinessScale, IdentityDocument, ProductCategory
 
 REQUIRED = _l("This field is required.")
 
@@ -187,3 +195,41 @@ class DeleteAccountForm(FlaskForm):
 
         if not current_user.check_password(field.data or ""):
             raise ValidationError(_l("The current password is not correct."))
+
+
+DOCUMENT_LABELS = {
+    IdentityDocument.KTP: _l("KTP (identity card)"),
+    IdentityDocument.SIM: _l("SIM (driving licence)"),
+    IdentityDocument.PASPOR: _l("Passport"),
+    IdentityDocument.KK: _l("Kartu Keluarga"),
+}
+
+
+class IdentityCheckForm(FlaskForm):
+    """What the staff member saw at the counter before an owner's account is recovered."""
+
+    document = SelectField(
+        _l("Document checked"),
+        choices=[(d.value, label) for d, label in DOCUMENT_LABELS.items()],
+        validators=[DataRequired(REQUIRED)],
+    )
+    last4 = StringField(
+        _l("Last four digits of the document number"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^[0-9A-Za-z]{4}$", message=_l("Type exactly four letters or digits.")),
+        ],
+    )
+    reason = TextAreaField(
+        _l("Why the owner cannot recover the account alone"),
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+        description=_l("For example: lost the password, no e-mail address on the account."),
+    )
+    confirm = BooleanField(
+        _l("I saw the document in person and its name and photo match the owner."),
+        validators=[DataRequired(_l("Confirm that you checked the document in person."))],
+    )
+
+
+class RecoveryDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])

@@ -206,3 +206,52 @@ class ConsentRecord(db.Model):
     purpose: Mapped[str] = mapped_column(Text)
     granted: Mapped[bool] = mapped_column(default=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdentityDocument(enum.Enum):
+    """Documents a staff member may check in person before an account is recovered."""
+
+    KTP = "ktp"
+    SIM = "sim"
+    PASPOR = "paspor"
+    KK = "kk"
+
+
+class AccountRecovery(db.Model):
+    """An owner's account recovered at the counter: identity check, approval, one-time link.
+
+    A staff member records the in-person check; a supervisor of the owner's home unit (the
+    unit of their first business or request), who is not the recorder, approves or refuses
+    it; only then may the recorder make one short-lived set-password link. Using the link
+    ends every session of the owner and leaves a notice for their next sign-in.
+    """
+
+    __table_args__ = (Index("ix_account_recovery_unit_decided", "unit_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # whose supervisor approves
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_request.id", ondelete="SET NULL")
+    )
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    document: Mapped[IdentityDocument] = mapped_column(
+        enum_column(IdentityDocument, "identity_document")
+    )
+    document_last4: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved: Mapped[bool | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("one_time_token.id"))
+    link_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notice_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    unit: Mapped[Unit] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    token: Mapped[OneTimeToken | None] = relationship()

@@ -24,7 +24,14 @@ from ..extensions import db
 from ..formats import display_phone
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest
 from ..service_requests.workflow import Role
-from .models import Business, ConsentRecord, LoginAttempt, OneTimeToken, User
+from .models import (
+    AccountRecovery,
+    Business,
+    ConsentRecord,
+    LoginAttempt,
+    OneTimeToken,
+    User,
+)
 
 EXPORT_FORMAT = 1
 REDACTED = "[dihapus]"
@@ -412,6 +419,8 @@ def erase_owner(user: User) -> list[str]:
             row.target = _redact(row.target, needles)
     for row in db.session.scalars(select(AuditLog).where(AuditLog.actor_id == user.id)):
         row.address = None
+    # The identity checks name a document of the owner; the audit log keeps that they happened.
+    db.session.execute(delete(AccountRecovery).where(AccountRecovery.owner_id == user.id))
     db.session.execute(delete(OneTimeToken).where(OneTimeToken.user_id == user.id))
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     account_keys = [

@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import current_locale
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..security import client_address, safe_next
+from ..service_requests.sla import format_wita
 from ..service_requests.workflow import Role
-from . import services
+from . import recovery, services
 from .forms import (
     BusinessForm,
     ChangePasswordForm,
@@ -80,8 +82,21 @@ def login():
             flash(_("Too many attempts. Wait 15 minutes, or reset your password."), "error")
             return render_template("accounts/login.html", form=form), 429
         if user is not None:
+            notices = recovery.take_reset_notices(user)
             db.session.commit()
             _start_session(user, remember=form.remember.data)
+            for notice in notices:
+                flash(
+                    _(
+                        "Your password was reset by %(name)s of %(unit)s on %(date)s, after an "
+                        "identity check at the counter. If this was not you, contact the office "
+                        "at once.",
+                        name=notice.by,
+                        unit=notice.unit,
+                        date=format_wita(notice.at, current_locale()),
+                    ),
+                    "error",
+                )
             return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
         db.session.commit()
         flash(_("The login or password is not correct."), "error")
@@ -141,6 +156,7 @@ def reset_with_token(token: str):
         if user is None:
             db.session.rollback()
             return render_template("accounts/token_invalid.html", problem="used"), 410
+        recovery.on_token_used(check.token)
         db.session.commit()
         _start_session(user)
         flash(_("Your password is set. You are signed in."), "success")

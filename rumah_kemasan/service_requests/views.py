@@ -16,6 +16,7 @@ from ..extensions import db
 from ..permissions import (
     can_act_on_request,
     can_make_owner_link,
+    can_record_recovery,
     can_see_internal,
     get_business_or_404,
     get_request_or_404,
@@ -244,7 +245,9 @@ def _walk_in():
                     _input_from(form, business), owner, filed_by=current_user
                 )
                 link = wa = None
-                if not owner.password_hash:
+                # Only a walk-in who never had a password and belongs to this unit alone: a
+                # walk-in for another unit's owner files the request and gains nothing more.
+                if can_make_owner_link(current_user, req):
                     from ..accounts.services import set_password_link
 
                     link = set_password_link(owner, current_user)
@@ -337,6 +340,7 @@ def detail(code: str):
     return render_template(
         "requests/detail.html",
         owner_link_allowed=can_make_owner_link(current_user, req),
+        recovery_allowed=can_record_recovery(current_user, req),
         market_labels=MARKET_LABELS,
         **files_context(req, snap),
         req=req,

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rumah_kemasan.accounts.models import TokenPurpose, User
+from rumah_kemasan.accounts.models import AccountRecovery, IdentityDocument, TokenPurpose, User
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.designs.models import DesignFile
 from rumah_kemasan.extensions import db
@@ -33,6 +33,7 @@ class World:
     final: DesignFile
     notification_id: int
     token: str  # a valid one-time reset token (owner B's)
+    recovery_id: int  # owner A's account recovery, recorded by `staff`, awaiting a supervisor
     files: list[DesignFile] = field(default_factory=list)
 
 
@@ -70,6 +71,16 @@ def build_world(make_user, make_request, make_business, add_file, other_unit) ->
     req_b = make_request(owner_b, product_name="Arak Bagus")
     notification = notify(owner_a, NotificationKind.STATUS, req, Status.APPROVED)
     token = issue_token(owner_b, TokenPurpose.RESET)
+    recovery = AccountRecovery(
+        owner_id=owner_a.id,
+        unit_id=req.unit_id,
+        request_id=req.id,
+        recorded_by_id=staff.id,
+        document=IdentityDocument.KTP,
+        document_last4="1234",
+        reason="Lupa kata sandi",
+    )
+    db.session.add(recovery)
     db.session.commit()
     return World(
         users={
@@ -90,6 +101,7 @@ def build_world(make_user, make_request, make_business, add_file, other_unit) ->
         final=final,
         notification_id=notification.id,
         token=token,
+        recovery_id=recovery.id,
         files=[before, proof, hidden, final, done_before, done_final],
     )
 
@@ -104,6 +116,7 @@ def fill(rule: str, world: World, overrides: dict | None = None) -> str:
         "request_id": world.done.id,
         "side": "before",
         "token": world.token,
+        "recovery_id": world.recovery_id,
         "filename": "css/app.css",
     } | (overrides or {})
     if rule == "/lang/<code>":

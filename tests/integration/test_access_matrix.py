@@ -80,6 +80,15 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/requests/<code>/assign", "POST"): (L, 403, 403, 403, 403, 302, 403),
     # Owner A resets by e-mail, so no staff-made link into that account (see permissions).
     ("/requests/<code>/owner-link", "POST"): (L, 403, 403, 403, 404, 403, 403),
+    # account recovery at the counter: owner A has a password, so staff record an identity
+    # check; the world holds one recorded by `staff`, waiting for the supervisor. An empty
+    # post is an incomplete form (400); the recorder can neither decide nor (yet) make a link.
+    ("/requests/<code>/owner-recovery", "GET"): (L, 403, 403, 200, 404, 200, 403),
+    ("/requests/<code>/owner-recovery", "POST"): (L, 403, 403, 400, 404, 400, 403),
+    ("/recoveries", "GET"): (L, 403, 403, 200, 200, 200, 403),
+    ("/recoveries/<int:recovery_id>", "GET"): (L, 403, 403, 200, 404, 200, 403),
+    ("/recoveries/<int:recovery_id>/decide", "POST"): (L, 403, 403, 403, 404, 400, 403),
+    ("/recoveries/<int:recovery_id>/link", "POST"): (L, 403, 403, 403, 404, 403, 403),
     ("/requests/<code>/files", "POST"): (L, 403, 404, 303, 404, 303, 403),
     ("/requests/<code>/compare", "GET"): (L, 200, 404, 200, 404, 200, 200),
     ("/requests/<code>/checklist/<int:file_id>", "GET"): (L, 403, 403, 200, 404, 200, 403),
@@ -212,6 +221,7 @@ class _Dummy:
         id = 1
 
     notification_id = 1
+    recovery_id = 1
     token = "x"
 
 

@@ -259,7 +259,7 @@ def test_one_time_token_is_stored_hashed(ctx, make_user, app):
 def test_staff_make_a_set_password_link_that_works_once(
     app, client, login_as, make_user, make_request
 ):
-    owner = make_user(email=None)
+    owner = make_user(email=None, password=None)
     req = make_request(owner)
     staff = make_user(Role.STAFF)
     login_as(staff)

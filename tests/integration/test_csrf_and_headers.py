@@ -110,6 +110,13 @@ POSTS = {
         },
     ),
     "/requests/<code>/owner-link": ("staff", None, lambda w: {}),
+    "/requests/<code>/owner-recovery": (
+        "staff",
+        None,
+        lambda w: {"document": "ktp", "last4": "1234", "reason": "Lupa", "confirm": "y"},
+    ),
+    "/recoveries/<int:recovery_id>/decide": ("supervisor", None, lambda w: {"decision": "approve"}),
+    "/recoveries/<int:recovery_id>/link": ("staff", None, lambda w: {}),
     "/requests/<code>/files": (
         "staff",
         None,

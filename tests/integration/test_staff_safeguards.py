@@ -33,8 +33,10 @@ def test_staff_cannot_hand_out_a_link_into_an_account_that_can_reset_itself(
     assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
-def test_a_link_for_an_owner_without_e_mail_is_allowed_and_audited(app, make_user, make_request):
-    owner = make_user(email=None)
+def test_a_link_for_a_walk_in_without_a_password_is_allowed_and_audited(
+    app, make_user, make_request
+):
+    owner = make_user(email=None, password=None)
     req = make_request(owner)
     staff_user = make_user(Role.STAFF)
     staff = _signed_in(app, staff_user)
