@@ -117,6 +117,12 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Set TRUSTED_HOSTS or BASE_URL so links are not built from the Host header."
             )
+        # Both, not either: without TRUSTED_HOSTS any Host is answered, without BASE_URL links
+        # in e-mails and PDFs would follow whichever trusted host the request came with.
+        if not app_config.get("TRUSTED_HOSTS"):
+            raise RuntimeError("Set TRUSTED_HOSTS: requests for any other host are refused.")
+        if not app_config.get("BASE_URL"):
+            raise RuntimeError("Set BASE_URL: links in e-mails, PDFs and WhatsApp texts use it.")
 
 
 CONFIGS = {

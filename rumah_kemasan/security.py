@@ -6,9 +6,12 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
+from flask.globals import request_ctx
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -49,6 +52,17 @@ def init_security(app: Flask) -> None:
     """Session timeouts and response headers on every response, error pages included."""
 
     @app.before_request
+    def _refuse_untrusted_host():
+        # A Host (or X-Forwarded-Host) outside TRUSTED_HOSTS leaves the request without a URL
+        # adapter, so the error page could not build its links and the answer would be a bare
+        # 500 without our headers. Bind the adapter to our own host and answer a real 400.
+        if isinstance(request.routing_exception, SecurityError):
+            request_ctx.url_adapter = app.url_map.bind(
+                _own_host(app), script_name=request.script_root or "/", url_scheme=request.scheme
+            )
+            abort(400)
+
+    @app.before_request
     def _enforce_session_timeouts():
         if not current_user.is_authenticated:
             return
@@ -85,6 +99,15 @@ def init_security(app: Flask) -> None:
             h["Cache-Control"] = "no-store"
             h.add("Vary", "Cookie")
         return response
+
+
+def _own_host(app: Flask) -> str:
+    """The host in BASE_URL, else the first trusted host (for URLs of a refused request)."""
+    base = app.config.get("BASE_URL")
+    if base:
+        return urlsplit(base).netloc
+    hosts = app.config.get("TRUSTED_HOSTS") or ["localhost"]
+    return hosts[0].lstrip(".")
 
 
 MAX_ID = 2**31 - 1

@@ -21,6 +21,8 @@ from tests.conftest import login
         ({"SECRET_KEY": "secret"}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 40, "DEBUG": True}, "Debug"),
         ({"SECRET_KEY": "x" * 40}, "TRUSTED_HOSTS"),
+        ({"SECRET_KEY": "x" * 40, "BASE_URL": "https://rk.example.go.id"}, "TRUSTED_HOSTS"),
+        ({"SECRET_KEY": "x" * 40, "TRUSTED_HOSTS": ["rk.example.go.id"]}, "BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(env, message):
@@ -49,6 +51,7 @@ def test_production_cookies_are_secure(monkeypatch):
             if k.isupper()
         }
         cfg["TRUSTED_HOSTS"] = ["rumahkemasan.example.go.id"]
+        cfg["BASE_URL"] = "https://rumahkemasan.example.go.id"
         config.ProductionConfig.validate(cfg)
         assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
         assert cfg["SESSION_COOKIE_HTTPONLY"] and cfg["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from rumah_kemasan import create_app
 from rumah_kemasan.extensions import db
-from tests.conftest import _TEST_CONFIG, IsolatedClient, _pg_url
+from tests.conftest import _TEST_CONFIG, BACKENDS_RUN, IsolatedClient, _pg_url
 
 
 @pytest.fixture
@@ -26,11 +26,13 @@ def outage_db():
         if os.environ.get("REQUIRE_POSTGRES"):
             pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run the outage test")
-    name = f"rk_outage_{secrets.token_hex(4)}"
+    # Named after the test database, so runs against a shared server stay apart.
+    name = f"{make_url(url).database}_outage_{secrets.token_hex(4)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     target = make_url(url).set(database=name).render_as_string(hide_password=False)
+    BACKENDS_RUN.add("postgresql")
     try:
         yield admin, name, target
     finally:
