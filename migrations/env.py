@@ -1,8 +1,10 @@
 import logging
+import re
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -99,10 +101,115 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            run_sqlite_migrations(connection, conf_args)
+            return
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+# SQLite (docs/migrations.md). A batch operation rebuilds a table: create _alembic_tmp_<table>,
+# copy the rows, DROP TABLE <table>, rename the copy. Three things break that on a live schema,
+# and this runner handles them so that migration files need no SQLite-specific code:
+#
+# 1. rumah_kemasan/database.py turns foreign keys on for every connection, so DROP TABLE of a
+#    referenced table ("user", service_request, ...) fails with "FOREIGN KEY constraint failed".
+#    Foreign keys are turned off for the run (outside a transaction: inside one the pragma is
+#    silently ignored), and every step ends with PRAGMA foreign_key_check: a violation fails
+#    the step, and the whole run rolls back.
+# 2. Since SQLite 3.26 a rename re-parses every trigger and view; one that mentions the table
+#    just dropped (0007's triggers on service_request read "user" and business) fails the
+#    rename ("error in trigger ...: no such table"). legacy_alter_table=ON skips that check;
+#    the table gets its old name back, so the triggers' text stays right.
+# 3. DROP TABLE drops the table's own triggers with it. After each step, a trigger that was
+#    there before the step and is gone, whose table is there again, and that the step did not
+#    drop with DROP TRIGGER, is created again from its recorded SQL.
+#
+# The whole run is one transaction (as on PostgreSQL): a failing step leaves the database at
+# the revision it started from. The connection gets its pragmas back before it returns to the
+# pool, or is discarded.
+
+_DROP_TRIGGER = re.compile(
+    r"\bDROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)",
+    re.IGNORECASE,
+)
+
+
+def _triggers(connection):
+    rows = connection.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+    )
+    return {name: (table, sql) for name, table, sql in rows}
+
+
+def _tables(connection):
+    rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {name for (name,) in rows}
+
+
+class _SQLiteSteps:
+    """Per step: put back the triggers a table rebuild dropped, then check foreign keys."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.before = {}
+        self.dropped = set()
+        event.listen(connection, "before_cursor_execute", self._watch)
+
+    def _watch(self, _conn, _cursor, statement, _params, _context, _executemany):
+        self.dropped.update(m.group(1).lower() for m in _DROP_TRIGGER.finditer(statement))
+
+    def start(self):
+        self.before = _triggers(self.connection)
+        self.dropped = set()
+
+    def after_step(self, *, ctx, step, heads, run_args):
+        now = _triggers(self.connection)
+        tables = _tables(self.connection)
+        for name, (table, sql) in self.before.items():
+            if name not in now and name.lower() not in self.dropped and table in tables:
+                logger.info("Recreating trigger %s dropped with its table %s", name, table)
+                self.connection.exec_driver_sql(sql)
+        violations = self.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            shown = ", ".join(
+                f"{table} rowid {rowid} -> {parent}"
+                for table, rowid, parent, _fk in violations[:10]
+            )
+            way = "upgrade to" if step.is_upgrade else "downgrade from"
+            raise RuntimeError(
+                f"{way} {step.up_revision_id}: {len(violations)} foreign key violation(s): {shown}"
+            )
+        self.start()
+
+
+def run_sqlite_migrations(connection, conf_args):
+    raw = connection.connection.driver_connection
+    if raw.in_transaction:
+        raise RuntimeError("SQLite migrations must start outside a transaction")
+    raw.execute("PRAGMA foreign_keys=OFF")
+    raw.execute("PRAGMA legacy_alter_table=ON")
+    try:
+        steps = _SQLiteSteps(connection)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            transactional_ddl=True,
+            on_version_apply=steps.after_step,
+            **conf_args,
+        )
+        with context.begin_transaction():
+            steps.start()
+            context.run_migrations()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        raw.execute("PRAGMA legacy_alter_table=OFF")
+        raw.execute("PRAGMA foreign_keys=ON")
+        if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+            connection.invalidate()
 
 
 if context.is_offline_mode():
