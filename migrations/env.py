@@ -123,56 +123,57 @@ def run_migrations_online():
 #    just dropped (0007's triggers on service_request read "user" and business) fails the
 #    rename ("error in trigger ...: no such table"). legacy_alter_table=ON skips that check;
 #    the table gets its old name back, so the triggers' text stays right.
-# 3. DROP TABLE drops the table's own triggers with it. After each step, a trigger that was
-#    there before the step and is gone, whose table is there again, and that the step did not
-#    drop with DROP TRIGGER, is created again from its recorded SQL.
+# 3. DROP TABLE drops the table's own triggers with it. When a table is dropped, its triggers
+#    are remembered; when another table is then renamed to its name (the rebuild's last
+#    statement), they are created again on it, at once, before the migration goes on.
 #
 # The whole run is one transaction (as on PostgreSQL): a failing step leaves the database at
 # the revision it started from. The connection gets its pragmas back before it returns to the
 # pool, or is discarded.
 
-_DROP_TRIGGER = re.compile(
-    r"\bDROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)",
-    re.IGNORECASE,
+_NAME = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)[\"`\]]?"
+_DROP_TABLE = re.compile(r"\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?" + _NAME, re.IGNORECASE)
+_RENAME_TABLE = re.compile(
+    r"\s*ALTER\s+TABLE\s+" + _NAME + r"\s+RENAME\s+TO\s+" + _NAME, re.IGNORECASE
 )
 
 
-def _triggers(connection):
-    rows = connection.exec_driver_sql(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
-    )
-    return {name: (table, sql) for name, table, sql in rows}
-
-
-def _tables(connection):
-    rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {name for (name,) in rows}
-
-
-class _SQLiteSteps:
-    """Per step: put back the triggers a table rebuild dropped, then check foreign keys."""
+class _SQLiteRebuilds:
+    """Triggers of a table that is dropped and replaced by a renamed copy are put back; each
+    step ends with a foreign key check."""
 
     def __init__(self, connection):
-        self.connection = connection
-        self.before = {}
-        self.dropped = set()
-        event.listen(connection, "before_cursor_execute", self._watch)
+        # Statements of our own go straight to the driver (same connection and transaction).
+        self.raw = connection.connection.driver_connection
+        self.dropped = {}  # table name (lower case) -> its triggers' (name, sql)
+        event.listen(connection, "before_cursor_execute", self._before)
+        event.listen(connection, "after_cursor_execute", self._after)
 
-    def _watch(self, _conn, _cursor, statement, _params, _context, _executemany):
-        self.dropped.update(m.group(1).lower() for m in _DROP_TRIGGER.finditer(statement))
+    def _triggers_on(self, table):
+        return self.raw.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE",
+            (table,),
+        ).fetchall()
 
-    def start(self):
-        self.before = _triggers(self.connection)
-        self.dropped = set()
+    def _before(self, _conn, _cursor, statement, *_args):
+        dropping = _DROP_TABLE.match(statement)
+        if dropping:
+            self.dropped[dropping[1].lower()] = self._triggers_on(dropping[1])
+
+    def _after(self, _conn, _cursor, statement, *_args):
+        renamed = _RENAME_TABLE.match(statement)
+        if not renamed or renamed[2].lower() not in self.dropped:
+            return
+        there = {name.lower() for name, _sql in self._triggers_on(renamed[2])}
+        for name, sql in self.dropped.pop(renamed[2].lower()):
+            if name.lower() not in there:
+                logger.info("Recreating trigger %s on the rebuilt table %s", name, renamed[2])
+                self.raw.execute(sql)
 
     def after_step(self, *, ctx, step, heads, run_args):
-        now = _triggers(self.connection)
-        tables = _tables(self.connection)
-        for name, (table, sql) in self.before.items():
-            if name not in now and name.lower() not in self.dropped and table in tables:
-                logger.info("Recreating trigger %s dropped with its table %s", name, table)
-                self.connection.exec_driver_sql(sql)
-        violations = self.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        self.dropped.clear()
+        violations = self.raw.execute("PRAGMA foreign_key_check").fetchall()
         if violations:
             shown = ", ".join(
                 f"{table} rowid {rowid} -> {parent}"
@@ -182,7 +183,6 @@ class _SQLiteSteps:
             raise RuntimeError(
                 f"{way} {step.up_revision_id}: {len(violations)} foreign key violation(s): {shown}"
             )
-        self.start()
 
 
 def run_sqlite_migrations(connection, conf_args):
@@ -192,7 +192,7 @@ def run_sqlite_migrations(connection, conf_args):
     raw.execute("PRAGMA foreign_keys=OFF")
     raw.execute("PRAGMA legacy_alter_table=ON")
     try:
-        steps = _SQLiteSteps(connection)
+        steps = _SQLiteRebuilds(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -201,7 +201,6 @@ def run_sqlite_migrations(connection, conf_args):
             **conf_args,
         )
         with context.begin_transaction():
-            steps.start()
             context.run_migrations()
     finally:
         if connection.in_transaction():
