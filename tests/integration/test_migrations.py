@@ -29,7 +29,14 @@ from sqlalchemy.engine import make_url
 from rumah_kemasan import create_app
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.extensions import db
-from tests.conftest import _TEST_CONFIG, BACKENDS_RUN, PASSWORD, _pg_url, login
+from tests.conftest import (
+    _TEST_CONFIG,
+    BACKENDS_RUN,
+    PASSWORD,
+    IsolatedClient,
+    _pg_url,
+    login,
+)
 from tests.integration.schema_helpers import model_differences
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -73,6 +80,7 @@ def app(fresh_url, tmp_path):
         }
     )
     app.instance_path = str(tmp_path)  # the demo seed writes its logins file there
+    app.test_client_class = IsolatedClient
     app.config["BACKEND"] = make_url(fresh_url).get_backend_name()
     with app.app_context():
         yield app
@@ -101,15 +109,21 @@ def _counts() -> dict[str, int]:
         return {t: conn.scalar(text(f'SELECT count(*) FROM "{t}"')) for t in sorted(_tables())}
 
 
-def _contents(columns: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Every row of each table, restricted to the given columns, in a comparable form."""
-    out = {}
+def _rows() -> dict[str, list[dict]]:
+    """Every row of every table."""
     with db.engine.connect() as conn:
-        for table, cols in columns.items():
-            listed = ", ".join(f'"{c}"' for c in cols)
-            rows = conn.execute(text(f'SELECT {listed} FROM "{table}"'))
-            out[table] = sorted(repr(tuple(row)) for row in rows)
-    return out
+        return {
+            t: [dict(row._mapping) for row in conn.execute(text(f'SELECT * FROM "{t}"'))]
+            for t in _tables()
+        }
+
+
+def _values(rows: dict[str, list[dict]], columns: dict[str, set[str]]) -> dict[str, list[str]]:
+    """The given columns of each table's rows, in a comparable form."""
+    return {
+        t: sorted(repr([row[c] for c in sorted(cols)]) for row in rows[t])
+        for t, cols in columns.items()
+    }
 
 
 def _columns() -> dict[str, set[str]]:
@@ -227,7 +241,7 @@ def test_round_trip_to_the_first_migration_keeps_the_data(app):
     at_head = _counts()
     empty = sorted(t for t, n in at_head.items() if n == 0)
     assert not empty, f"tables without a row (give them one in _fill_every_table): {empty}"
-    head_columns = _columns()
+    head_columns, head_rows = _columns(), _rows()
 
     # Down one step at a time to the first migration; the tables that exist all the way down
     # keep every row (and every value of the columns that exist all the way down).
@@ -240,14 +254,13 @@ def test_round_trip_to_the_first_migration_keeps_the_data(app):
         counts = _counts()
         assert {t: counts[t] for t in kept} == {t: at_head[t] for t in kept}, previous
     assert kept, "no table exists at every revision"
-    kept_columns = {t: sorted(cols) for t, cols in kept.items()}
-    at_first = _contents(kept_columns)
+    assert _values(_rows(), kept) == _values(head_rows, kept)
 
     upgrade()
     assert _current() == chain[-1]
     counts = _counts()
     assert {t: counts[t] for t in kept} == {t: at_head[t] for t in kept}
-    assert _contents(kept_columns) == at_first
+    assert _values(_rows(), kept) == _values(head_rows, kept)
     assert _columns() == head_columns
     with db.engine.connect() as conn:
         assert model_differences(conn) == []
