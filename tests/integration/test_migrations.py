@@ -131,6 +131,58 @@ def _columns() -> dict[str, set[str]]:
     return {t: {c["name"] for c in found.get_columns(t)} for t in _tables()}
 
 
+def _schema() -> dict[str, dict[str, list[str]]]:
+    """Columns, keys, indexes and constraints of every table (and SQLite's triggers), as
+    reflected: what a downgrade must give back exactly as the upgrade found it."""
+    found = inspect(db.engine)
+
+    def per_table(multi, describe):
+        return {
+            table: sorted(repr(describe(item)) for item in items)
+            for (_schema, table), items in multi.items()
+            if table != "alembic_version"
+        }
+
+    schema = {
+        "columns": per_table(
+            found.get_multi_columns(), lambda c: (c["name"], str(c["type"]), c["nullable"])
+        ),
+        "primary keys": per_table(
+            {k: [v] for k, v in found.get_multi_pk_constraint().items()},
+            lambda pk: pk["constrained_columns"],
+        ),
+        "foreign keys": per_table(
+            found.get_multi_foreign_keys(),
+            lambda fk: (
+                fk["name"],
+                fk["constrained_columns"],
+                fk["referred_table"],
+                fk["referred_columns"],
+                sorted(fk["options"].items()),
+            ),
+        ),
+        "indexes": per_table(
+            found.get_multi_indexes(),
+            lambda ix: (
+                ix["name"],
+                ix["column_names"],
+                bool(ix["unique"]),
+                sorted((k, str(v)) for k, v in ix.get("dialect_options", {}).items()),
+            ),
+        ),
+        "unique constraints": per_table(
+            found.get_multi_unique_constraints(), lambda uq: (uq["name"], uq["column_names"])
+        ),
+        "check constraints": per_table(
+            found.get_multi_check_constraints(),
+            lambda ck: (ck["name"], " ".join(ck["sqltext"].split())),
+        ),
+    }
+    if db.engine.dialect.name == "sqlite":
+        schema["triggers"] = {"": sorted(_triggers())}
+    return schema
+
+
 def _fill_every_table() -> None:
     """The demo seed, plus a row in each table the seed leaves empty."""
     from rumah_kemasan.accounts.models import (
@@ -218,14 +270,18 @@ def _search(client, term: str) -> str:
 
 def test_each_migration_upgrades_and_downgrades_one_step_at_a_time_from_empty(app):
     chain = _chain()
+    schemas = {None: _schema()}
     for revision in chain:
         upgrade(revision=revision)
         assert _current() == revision
+        schemas[revision] = _schema()
     with db.engine.connect() as conn:
         assert model_differences(conn) == []
+    # Each downgrade gives back exactly the schema the upgrade started from.
     for previous in [*reversed(chain[:-1]), None]:
         downgrade(revision=previous or "base")
         assert _current() == previous
+        assert _schema() == schemas[previous], f"downgrade to {previous or 'base'}"
     assert _tables() == set(), "the first migration's downgrade leaves tables behind"
 
 
@@ -241,7 +297,7 @@ def test_round_trip_to_the_first_migration_keeps_the_data(app):
     at_head = _counts()
     empty = sorted(t for t, n in at_head.items() if n == 0)
     assert not empty, f"tables without a row (give them one in _fill_every_table): {empty}"
-    head_columns, head_rows = _columns(), _rows()
+    head_columns, head_rows, head_schema = _columns(), _rows(), _schema()
 
     # Down one step at a time to the first migration; the tables that exist all the way down
     # keep every row (and every value of the columns that exist all the way down).
@@ -262,6 +318,7 @@ def test_round_trip_to_the_first_migration_keeps_the_data(app):
     assert {t: counts[t] for t in kept} == {t: at_head[t] for t in kept}
     assert _values(_rows(), kept) == _values(head_rows, kept)
     assert _columns() == head_columns
+    assert _schema() == head_schema
     with db.engine.connect() as conn:
         assert model_differences(conn) == []
 
@@ -379,7 +436,7 @@ def test_table_rebuilds_at_head_keep_the_search_triggers(app, tmp_path):
     directory = _migrations_with(tmp_path, (REBUILD_UP + textwrap.dedent(rename), REBUILD_DOWN))
     upgrade()
     _fill_every_table()
-    triggers, counts = _triggers(), _counts()
+    triggers, counts, schema = _triggers(), _counts(), _schema()
     assert len(triggers) >= 8  # 0007's
     for shadow in _fts_shadow_tables():
         del counts[shadow]
@@ -422,8 +479,7 @@ def test_table_rebuilds_at_head_keep_the_search_triggers(app, tmp_path):
     assert found("bangun ulang") == expected
 
     downgrade(directory=directory, revision=_chain()[-1])
-    assert _triggers() == triggers
-    assert "probe" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
+    assert _schema() == schema  # indexes (0006's partial ones too), constraints, triggers
     assert _counts().items() >= counts.items()
     assert found("tembus pandang") == theirs
     db.session.get(User, owner.id).full_name = "Ni Luh Kembali Lagi"
