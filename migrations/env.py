@@ -1,8 +1,10 @@
 import logging
+import re
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -99,10 +101,114 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            run_sqlite_migrations(connection, conf_args)
+            return
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+# SQLite (docs/migrations.md). A batch operation rebuilds a table: create _alembic_tmp_<table>,
+# copy the rows, DROP TABLE <table>, rename the copy. Three things break that on a live schema,
+# and this runner handles them so that migration files need no SQLite-specific code:
+#
+# 1. rumah_kemasan/database.py turns foreign keys on for every connection, so DROP TABLE of a
+#    referenced table ("user", service_request, ...) fails with "FOREIGN KEY constraint failed".
+#    Foreign keys are turned off for the run (outside a transaction: inside one the pragma is
+#    silently ignored), and every step ends with PRAGMA foreign_key_check: a violation fails
+#    the step, and the whole run rolls back.
+# 2. Since SQLite 3.26 a rename re-parses every trigger and view; one that mentions the table
+#    just dropped (0007's triggers on service_request read "user" and business) fails the
+#    rename ("error in trigger ...: no such table"). legacy_alter_table=ON skips that check;
+#    the table gets its old name back, so the triggers' text stays right.
+# 3. DROP TABLE drops the table's own triggers with it. When a table is dropped, its triggers
+#    are remembered; when another table is then renamed to its name (the rebuild's last
+#    statement), they are created again on it, at once, before the migration goes on.
+#
+# The whole run is one transaction (as on PostgreSQL): a failing step leaves the database at
+# the revision it started from. The connection gets its pragmas back before it returns to the
+# pool, or is discarded.
+
+_NAME = r"(?:[\"`\[]?\w+[\"`\]]?\.)?[\"`\[]?(\w+)[\"`\]]?"
+_DROP_TABLE = re.compile(r"\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?" + _NAME, re.IGNORECASE)
+_RENAME_TABLE = re.compile(
+    r"\s*ALTER\s+TABLE\s+" + _NAME + r"\s+RENAME\s+TO\s+" + _NAME, re.IGNORECASE
+)
+
+
+class _SQLiteRebuilds:
+    """Triggers of a table that is dropped and replaced by a renamed copy are put back; each
+    step ends with a foreign key check."""
+
+    def __init__(self, connection):
+        # Statements of our own go straight to the driver (same connection and transaction).
+        self.raw = connection.connection.driver_connection
+        self.dropped = {}  # table name (lower case) -> its triggers' (name, sql)
+        event.listen(connection, "before_cursor_execute", self._before)
+        event.listen(connection, "after_cursor_execute", self._after)
+
+    def _triggers_on(self, table):
+        return self.raw.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE",
+            (table,),
+        ).fetchall()
+
+    def _before(self, _conn, _cursor, statement, *_args):
+        dropping = _DROP_TABLE.match(statement)
+        if dropping:
+            self.dropped[dropping[1].lower()] = self._triggers_on(dropping[1])
+
+    def _after(self, _conn, _cursor, statement, *_args):
+        renamed = _RENAME_TABLE.match(statement)
+        if not renamed or renamed[2].lower() not in self.dropped:
+            return
+        there = {name.lower() for name, _sql in self._triggers_on(renamed[2])}
+        for name, sql in self.dropped.pop(renamed[2].lower()):
+            if name.lower() not in there:
+                logger.info("Recreating trigger %s on the rebuilt table %s", name, renamed[2])
+                self.raw.execute(sql)
+
+    def after_step(self, *, ctx, step, heads, run_args):
+        self.dropped.clear()
+        violations = self.raw.execute("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            shown = ", ".join(
+                f"{table} rowid {rowid} -> {parent}"
+                for table, rowid, parent, _fk in violations[:10]
+            )
+            way = "upgrade to" if step.is_upgrade else "downgrade from"
+            raise RuntimeError(
+                f"{way} {step.up_revision_id}: {len(violations)} foreign key violation(s): {shown}"
+            )
+
+
+def run_sqlite_migrations(connection, conf_args):
+    raw = connection.connection.driver_connection
+    if raw.in_transaction:
+        raise RuntimeError("SQLite migrations must start outside a transaction")
+    raw.execute("PRAGMA foreign_keys=OFF")
+    raw.execute("PRAGMA legacy_alter_table=ON")
+    try:
+        steps = _SQLiteRebuilds(connection)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            transactional_ddl=True,
+            on_version_apply=steps.after_step,
+            **conf_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        raw.execute("PRAGMA legacy_alter_table=OFF")
+        raw.execute("PRAGMA foreign_keys=ON")
+        if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+            connection.invalidate()
 
 
 if context.is_offline_mode():

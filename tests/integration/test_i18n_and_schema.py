@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
 
 from rumah_kemasan.extensions import db
 from rumah_kemasan.service_requests.workflow import Role, Status
+from tests.integration.schema_helpers import model_differences
 
 CATALOGS = Path(__file__).resolve().parents[2] / "rumah_kemasan" / "translations"
 
@@ -85,16 +84,6 @@ def test_every_page_renders_in_both_languages(app, make_user, make_request, lang
             assert (marker if who is None else signed_in_marker) in html, (who, path)
 
 
-def _model_table(name, type_, parent_names):
-    """Skip SQLite's search tables (migration 0007): the content table, its FTS5 index and
-    the index's shadow tables, kept by triggers, not models. The same rule is in
-    migrations/env.py, so that autogenerate never proposes dropping them."""
-    search = name is not None and (name == "request_search" or name.startswith("request_search_"))
-    return not (type_ == "table" and search)
-
-
 def test_migrations_match_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_name": _model_table})
-        diff = compare_metadata(context, db.metadata)
-    assert diff == []
+        assert model_differences(conn) == []
