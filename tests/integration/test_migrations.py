@@ -186,7 +186,9 @@ def _schema() -> dict[str, dict[str, list[str]]]:
 def _fill_every_table() -> None:
     """The demo seed, plus a row in each table the seed leaves empty."""
     from rumah_kemasan.accounts.models import (
+        AccountRecovery,
         ConsentRecord,
+        IdentityDocument,
         LoginAttempt,
         OneTimeToken,
         TokenPurpose,
@@ -221,6 +223,15 @@ def _fill_every_table() -> None:
     )
     owner = done.applicant
     rows = [
+        AccountRecovery(
+            owner_id=owner.id,
+            unit_id=done.unit_id,
+            request_id=done.id,
+            recorded_by_id=staff.id,
+            document=IdentityDocument.KTP,
+            document_last4="1234",
+            reason="Lupa kata sandi",
+        ),
         AuditLog(actor_id=staff.id, action="export.csv", target="requests", details={"rows": 1}),
         ConsentRecord(user_id=owner.id, kind="registration", purpose="Layanan rumah kemasan"),
         Handover(request_id=done.id, received_by=owner.full_name, recorded_by_id=staff.id),
