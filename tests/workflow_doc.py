@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-WORKFLOW_MD = Path(__file__).resolve().parent.parent / "docs" / "workflow.md"
+WORKFLOW_MD = Path(__file__).resolve().parent.parent / "docs/workflow.md"
 
 TRANSITION_HEADER = ("from", "to", "action", "who", "note from", "guards")
 STATUS_HEADER = ("status", "indonesian", "english", "open", "sla clock")
