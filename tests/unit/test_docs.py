@@ -81,13 +81,13 @@ def markdown_files() -> list[str]:
 def test_the_finder_sees_what_it_should():
     ext = ".md"
     text = (
-        f"see docs/a{ext}, README{ext} and ../shared/B{ext}#x; "
+        f"see docs/a{ext}, README{ext} and ../elsewhere/B{ext}#x; "
         f"not https://example.org/c{ext} nor hashlib.md5 nor *{ext}"
     )
-    assert md_paths(text) == [f"docs/a{ext}", f"README{ext}", f"../shared/B{ext}"]
+    assert md_paths(text) == [f"docs/a{ext}", f"README{ext}", f"../elsewhere/B{ext}"]
     assert resolves("README" + ext, "rumah_kemasan/x.py")
     assert resolves("deploy" + ext, "docs/x" + ext)
-    assert not resolves("../shared/B" + ext, "README" + ext)
+    assert not resolves("../elsewhere/B" + ext, "README" + ext)
     assert slug("404, never 403") == "404-never-403"
     assert slug("Hosts and links: `TRUSTED_HOSTS` and BASE_URL") == (
         "hosts-and-links-trusted_hosts-and-base_url"
