@@ -1,10 +1,11 @@
 """Engine tuning shared by both databases, and the SQLite recipe for safe concurrent writes.
 
-SQLite (pitfall 9): a deferred transaction that reads and then writes fails at once with
-"database is locked" when another writer got there first, whatever busy_timeout says. Requests
-with an unsafe method therefore open their transaction with BEGIN IMMEDIATE, which takes the
-write lock up front and waits (busy_timeout) for it instead of failing. Read-only requests keep
-deferred transactions so they never queue behind writers (WAL lets readers run alongside).
+SQLite (docs/security.md, pitfall 9): a deferred transaction that reads and then writes fails
+at once with "database is locked" when another writer got there first, whatever busy_timeout
+says. Requests with an unsafe method therefore open their transaction with BEGIN IMMEDIATE,
+which takes the write lock up front and waits (busy_timeout) for it instead of failing.
+Read-only requests keep deferred transactions so they never queue behind writers (WAL lets
+readers run alongside).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class FormatError(ValueError):
 
 
 MAX_INPUT = 80
-# Design §7 mobile pattern, applied to the cleaned string.
+# The mobile pattern of docs/domain.md (identifiers), applied to the cleaned string.
 MOBILE_RE = re.compile(r"^(?:\+62|62|0)8[1-9]\d{6,10}$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.()/]")
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -24,7 +24,7 @@ CSP = (
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return `target` if it is a same-site path, else None (SECURITY.md pitfall 3)."""
+    """Return `target` if it is a same-site path, else None (docs/security.md, pitfall 3)."""
     if not target or _CONTROL.search(target):
         return None
     target = target.replace("\\", "/")

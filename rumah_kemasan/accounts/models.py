@@ -90,7 +90,7 @@ class User(UserMixin, db.Model):
     )
 
     # Flask-Login: the id carries the session token, so rotating it ends every session and
-    # every remember cookie issued before (SECURITY.md pitfall 1).
+    # every remember cookie issued before (docs/security.md, pitfall 1).
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

@@ -1,4 +1,4 @@
-"""The label checklist per product category (DESIGN.md §7). Pure data and rules, no Flask.
+"""The label checklist per product category (docs/domain.md). Pure data and rules, no Flask.
 
 Food: PerBPOM 31/2018 as amended by 20/2021, halal logo per Kep. BPJPH 40/2022, nutrition
 facts per PerBPOM 22/2019 (UMK format PerBPOM 16/2020). Cosmetics: the notification rules.

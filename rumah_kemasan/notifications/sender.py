@@ -161,7 +161,7 @@ def deliver_pending(
     report = SendReport()
     smtp: smtplib.SMTP | None = None
     # SQLite: take the write lock when a transaction begins, so a claim never fails at once
-    # with "database is locked" (SECURITY.md pitfall 9); transactions here are one statement.
+    # with "database is locked" (docs/security.md, pitfall 9); transactions here are one statement.
     intent = write_intent.set(True)
     db.session.rollback()
     try:

@@ -4,7 +4,7 @@ Rows come from the database in batches (`yield_per`, a server-side cursor on Pos
 leave as soon as a batch is written: a million rows never sit in memory. XLSX is written by
 xlsxwriter in `constant_memory` mode to a temporary file, which is then streamed and deleted.
 
-Formula injection (SECURITY.md pitfall 7): any text cell starting with = + - @, a tab or a
+Formula injection (docs/security.md, pitfall 7): any text cell starting with = + - @, a tab or a
 carriage return gets a leading apostrophe, in CSV and XLSX alike.
 """
 

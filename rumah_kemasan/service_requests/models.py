@@ -59,7 +59,7 @@ class TargetMarket(enum.Enum):
 
 
 class ServiceRequest(db.Model):
-    """A packaging-assistance request, worked through the workflow of DESIGN.md §4."""
+    """A packaging-assistance request, worked through the workflow of docs/workflow.md."""
 
     __table_args__ = (
         CheckConstraint(

@@ -1,6 +1,6 @@
 """The service-request workflow: statuses, who may move a request where, and why not.
 
-A pure module (DESIGN.md section 4): no Flask, no SQLAlchemy, no Babel. Labels are plain
+A pure module (described in docs/workflow.md): no Flask, no SQLAlchemy, no Babel. Labels are plain
 strings; the app wraps them for translation. Services build a `RequestState` from the
 model (for a claim, the prospective state with the assignee already set), ask
 `check_transition`, and only then mutate. Templates ask `allowed_transitions` which
@@ -57,7 +57,7 @@ class Status(enum.StrEnum):
         return _STATUS_INFO[self][3]
 
 
-# status: (Indonesian label, English label, open?, SLA clock), per DESIGN.md section 4.
+# status: (Indonesian label, English label, open?, SLA clock), as in docs/workflow.md.
 _STATUS_INFO: dict[Status, tuple[str, str, bool, Clock]] = {
     Status.SUBMITTED: ("Diajukan", "Submitted", True, Clock.NOT_STARTED),
     Status.NEEDS_INFO: ("Perlu Dilengkapi", "Needs information", True, Clock.PAUSED),
@@ -258,7 +258,8 @@ def _t(
 
 
 _S = Status
-# In the order of DESIGN.md section 4; allowed_transitions lists targets in this order.
+# The rows of docs/workflow.md, in its order (the unit tests compare the two both ways);
+# allowed_transitions lists targets in this order.
 _TABLE: list[Transition] = [
     _t(_S.SUBMITTED, _S.ACCEPTED, "accept", {_ST, _SU}),
     _t(_S.SUBMITTED, _S.NEEDS_INFO, "ask_info", {_ST, _SU}, note_for={_ST, _SU}),

@@ -1,7 +1,8 @@
 """Exhaustive tests of the pure workflow module; no app, no database.
 
-The expected table is written out here independently of workflow.TRANSITIONS, so a
-change to the module that drifts from DESIGN.md section 4 fails a test.
+The expected table is docs/workflow.md, read by tests/workflow_doc.py, never
+workflow.TRANSITIONS: a change to the module that the documentation does not also describe
+fails a test, and so does a documented move the module does not allow.
 """
 
 import ast
@@ -29,77 +30,18 @@ from rumah_kemasan.service_requests.workflow import (
     note_required,
     parties_of,
 )
+from tests import workflow_doc
 
 S = Status
 OW, ST, A, SU = "owner", "staff", "assignee", "supervisor"
 
-# (source, target, party) for every party that may take the move (DESIGN.md section 4).
-EXPECTED = {
-    ("submitted", "accepted", ST),
-    ("submitted", "accepted", SU),
-    ("submitted", "needs_info", ST),
-    ("submitted", "needs_info", SU),
-    ("submitted", "rejected", SU),
-    ("needs_info", "submitted", OW),
-    ("submitted", "cancelled", OW),
-    ("submitted", "cancelled", SU),
-    ("needs_info", "cancelled", OW),
-    ("needs_info", "cancelled", SU),
-    ("accepted", "cancelled", OW),
-    ("accepted", "cancelled", SU),
-    ("accepted", "in_design", ST),
-    ("accepted", "in_design", SU),
-    ("in_design", "needs_info", A),
-    ("in_design", "needs_info", SU),
-    ("in_design", "awaiting_approval", A),
-    ("awaiting_approval", "approved", OW),
-    ("awaiting_approval", "in_design", OW),
-    ("approved", "in_production", A),
-    ("approved", "in_production", SU),
-    ("approved", "completed", A),
-    ("approved", "completed", SU),
-    ("in_production", "ready", ST),
-    ("in_production", "ready", SU),
-    ("ready", "completed", ST),
-    ("ready", "completed", SU),
-    ("completed", "in_design", SU),
-}
-
+DOC = workflow_doc.transitions()
+# (source, target, party) for every party that may take the move.
+EXPECTED = {(s, t, p) for (s, t), row in DOC.items() for p in row.who}
 # (source, target, party) for which a note is required.
-NOTE_REQUIRED = {
-    ("submitted", "needs_info", ST),
-    ("submitted", "needs_info", SU),
-    ("submitted", "rejected", SU),
-    ("submitted", "cancelled", SU),
-    ("needs_info", "cancelled", SU),
-    ("accepted", "cancelled", SU),
-    ("in_design", "needs_info", A),
-    ("in_design", "needs_info", SU),
-    ("awaiting_approval", "in_design", OW),
-    ("completed", "in_design", SU),
-}
-
-EXPECTED_PAIRS = {(s, t) for s, t, _ in EXPECTED}
-
-NAMES = {
-    ("submitted", "accepted"): "accept",
-    ("submitted", "needs_info"): "ask_info",
-    ("submitted", "rejected"): "reject",
-    ("needs_info", "submitted"): "resubmit",
-    ("submitted", "cancelled"): "cancel",
-    ("needs_info", "cancelled"): "cancel",
-    ("accepted", "cancelled"): "cancel",
-    ("accepted", "in_design"): "start_design",
-    ("in_design", "needs_info"): "ask_info",
-    ("in_design", "awaiting_approval"): "send_proof",
-    ("awaiting_approval", "approved"): "approve",
-    ("awaiting_approval", "in_design"): "request_changes",
-    ("approved", "in_production"): "start_production",
-    ("approved", "completed"): "complete",
-    ("in_production", "ready"): "mark_ready",
-    ("ready", "completed"): "complete",
-    ("completed", "in_design"): "reopen",
-}
+NOTE_REQUIRED = {(s, t, p) for (s, t), row in DOC.items() for p in row.note_from}
+EXPECTED_PAIRS = set(DOC)
+NAMES = {pair: row.action for pair, row in DOC.items()}
 
 OWNER_ID, OTHER_OWNER_ID, STAFF_ID, ASSIGNEE_ID, SUPERVISOR_ID, ADMIN_ID = (
     1,
@@ -157,7 +99,8 @@ def satisfied(source, target=None, **overrides):
 
 def test_table_has_exactly_the_designed_pairs():
     assert {(s.value, t.value) for s, t in TRANSITIONS} == EXPECTED_PAIRS
-    assert len(TRANSITIONS) == 17
+    # TRANSITIONS is a dict: a (from, to) written twice in the module would silently vanish.
+    assert len(workflow._TABLE) == len(TRANSITIONS)
 
 
 def test_table_entries_match_their_keys_and_parties():
@@ -192,20 +135,79 @@ def test_transition_is_frozen():
         transition.target = S.REJECTED
 
 
+def _guard_codes(transition) -> tuple[str, ...]:
+    """The refusal codes the transition's guards can give, in guard order.
+
+    Each guard is probed on every combination of the state's flags, with and without an
+    assignee; a guard's code is whatever it answers when it refuses.
+    """
+    flags = [f.name for f in dataclasses.fields(RequestState) if f.type in (bool, "bool")]
+    probes = [
+        RequestState(
+            status=transition.source,
+            owner_id=OWNER_ID,
+            assignee_id=assignee,
+            **dict(zip(flags, values, strict=True)),
+        )
+        for values in itertools.product((False, True), repeat=len(flags))
+        for assignee in (None, ASSIGNEE_ID)
+    ]
+    codes = []
+    for guard in transition.guards:
+        refused = {guard(state, ACTORS["assignee"]) for state in probes} - {None}
+        assert len(refused) == 1, (transition.name, guard, refused)
+        codes.append(refused.pop().code)
+    return tuple(codes)
+
+
+def test_docs_transition_table_equals_the_code():
+    """docs/workflow.md and workflow.py describe the same moves, people, notes and guards."""
+    code = {
+        (s.value, t.value): workflow_doc.DocTransition(
+            action=tr.name,
+            who=frozenset(p.value for p in tr.parties),
+            note_from=frozenset(p.value for p in tr.note_required_for),
+            guards=_guard_codes(tr),
+        )
+        for (s, t), tr in TRANSITIONS.items()
+    }
+    only_in_code = sorted(set(code) - set(DOC))
+    only_in_doc = sorted(set(DOC) - set(code))
+    assert not only_in_code, f"allowed by workflow.py, not in docs/workflow.md: {only_in_code}"
+    assert not only_in_doc, f"in docs/workflow.md, not allowed by workflow.py: {only_in_doc}"
+    for pair in sorted(code):
+        assert DOC[pair] == code[pair], f"{pair}: docs/workflow.md says {DOC[pair]}"
+
+
+def test_docs_status_table_equals_the_code():
+    documented = workflow_doc.statuses()
+    assert list(documented) == [s.value for s in Status]
+    for status in Status:
+        row = documented[status.value]
+        got = (row.label_id, row.label_en, row.is_open, row.clock)
+        assert got == (status.label_id, status.label_en, status.is_open, status.clock.value)
+
+
+def test_doc_parser_refuses_what_it_cannot_read():
+    header = "| from | to | action | who | note from | guards |\n|---|---|---|---|---|---|\n"
+    row = "| `a` | `b` | `go` | {who} | — | — |\n"
+    assert workflow_doc.transitions(header + row.format(who="owner"))[("a", "b")].who == {OW}
+    with pytest.raises(ValueError, match="unknown parties"):
+        workflow_doc.transitions(header + row.format(who="owner, admin"))
+    with pytest.raises(ValueError, match="twice"):
+        workflow_doc.transitions(header + row.format(who="owner") * 2)
+    with pytest.raises(ValueError, match="found 0"):
+        workflow_doc.transitions("no table here")
+    with pytest.raises(ValueError, match="no rows"):
+        workflow_doc.transitions(header)
+
+
 # --- statuses, roles, refusals --------------------------------------------------------
 
+# (value, Indonesian label, English label, open?, clock), from docs/workflow.md.
 STATUS_TABLE = [
-    ("submitted", "Diajukan", "Submitted", True, "not_started"),
-    ("needs_info", "Perlu Dilengkapi", "Needs information", True, "paused"),
-    ("accepted", "Diterima, Dalam Antrean", "Accepted, queued", True, "running"),
-    ("in_design", "Proses Desain", "In design", True, "running"),
-    ("awaiting_approval", "Menunggu Persetujuan", "Awaiting approval", True, "paused"),
-    ("approved", "Desain Disetujui", "Design approved", True, "running"),
-    ("in_production", "Produksi / Cetak", "In production", True, "running"),
-    ("ready", "Siap Diambil", "Ready for pickup", True, "stopped"),
-    ("completed", "Selesai", "Completed", False, "stopped"),
-    ("rejected", "Ditolak", "Rejected", False, "stopped"),
-    ("cancelled", "Dibatalkan", "Cancelled", False, "stopped"),
+    (value, row.label_id, row.label_en, row.is_open, row.clock)
+    for value, row in workflow_doc.statuses().items()
 ]
 
 
