@@ -173,7 +173,10 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("accounts/profile.html", form=form)
+    from ..notifications.forms import preferences_form
+
+    notify_form = preferences_form(current_user._get_current_object())
+    return render_template("accounts/profile.html", form=form, notify_form=notify_form)
 
 
 def area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
