@@ -185,3 +185,25 @@ def test_the_account_page_shows_one_select_per_kind_for_the_role(app, make_user)
         select(NotificationPreference.topic).where(NotificationPreference.user_id == owner.id)
     ).all()
     assert all(t.value in ("owner_question", "request_status") for t in topics)
+
+
+def test_deleting_an_account_removes_its_choices_and_waiting_lines(app, make_user, make_request):
+    from rumah_kemasan.notifications.models import NotificationPreference
+    from tests.conftest import PASSWORD
+
+    owner, staff = make_user(), make_user(Role.STAFF)
+    choose(app, owner, request_status="digest")
+    req = make_request(owner)
+    services.transition(req, staff, Status.ACCEPTED)
+    db.session.commit()
+    mine = [
+        select(func.count()).where(NotificationPreference.user_id == owner.id),
+        select(func.count()).where(DigestItem.user_id == owner.id),
+    ]
+    assert [db.session.scalar(q) for q in mine] == [2, 1]
+    client = app.test_client()
+    login(client, owner)
+    resp = client.post("/account/data/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert resp.status_code == 302
+    db.session.rollback()
+    assert [db.session.scalar(q) for q in mine] == [0, 0]
