@@ -1,4 +1,5 @@
-"""The e-mail choices on the account page: one select per topic of the user's role."""
+"""The e-mail choices on the account page: one select per topic of the user's role, named by
+the topic (`new_request`, `assigned`, …; no clash with the profile form's fields)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from .preferences import DELIVERY_LABELS, TOPIC_LABELS, choices, topics_for
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-
-PREFIX = "notify"
 
 
 def preferences_form(user: User) -> FlaskForm:
@@ -32,7 +31,7 @@ def preferences_form(user: User) -> FlaskForm:
             ),
         )
     current = {t.value: d.value for t, d in choices(user).items()}
-    return PreferencesForm(prefix=PREFIX, data=current)
+    return PreferencesForm(data=current)
 
 
 def wanted(form: FlaskForm, user: User) -> dict[EmailTopic, Delivery]:
