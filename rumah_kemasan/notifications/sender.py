@@ -283,7 +283,7 @@ def deliver_pending(
             else:  # lost the lease while sending: another worker may send it again
                 log_event("outbox.lease_lost", id=message_id, message_id=message["Message-ID"])
     finally:
-        if batch is not None:
+        if batch is not None and batch.messages:
             # Whatever is left (a broken connection, an exception, a stop): due again now.
             with contextlib.suppress(Exception):
                 db.session.rollback()
