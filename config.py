@@ -74,7 +74,9 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 8))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", 60))
     MAIL_RETRY_MAX_SECONDS = int(os.environ.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))
-    MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", 300))
+    # A worker's claim on a batch; renewed every third of it while the worker lives, so a dead
+    # worker's messages are sent by another within lease + poll interval (under a minute).
+    MAIL_CLAIM_LEASE_SECONDS = float(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", 45))
     # Public status check: tries per address per minute.
     TRACK_MAX_PER_MINUTE = 20
     DEBUG = False

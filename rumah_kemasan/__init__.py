@@ -31,6 +31,9 @@ def create_app(config: str | dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from .logs import init_app as init_logs  # first, so every later hook and line has the id
+
+    init_logs(app)
 
     from . import errors, i18n, models  # noqa: F401  (models: register every table)
     from .accounts.auth import init_login

@@ -314,7 +314,12 @@ def erase_owner(user: User) -> list[str]:
     """
     from ..audit.models import AuditLog
     from ..designs.models import DesignFile, Handover, LabelCheck, ProofDecision
-    from ..notifications.models import Notification, OutboxEmail
+    from ..notifications.models import (
+        DigestItem,
+        Notification,
+        NotificationPreference,
+        OutboxEmail,
+    )
     from ..reports.models import SurveyResponse
 
     if user.role is not Role.OWNER:
@@ -393,6 +398,10 @@ def erase_owner(user: User) -> list[str]:
             db.session.delete(business)
 
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(DigestItem).where(DigestItem.user_id == user.id))
+    db.session.execute(
+        delete(NotificationPreference).where(NotificationPreference.user_id == user.id)
+    )
     outbox_match = [OutboxEmail.user_id == user.id]
     if user.email:
         outbox_match.append(OutboxEmail.to_address == user.email)

@@ -54,6 +54,12 @@ def _account_key(login: str) -> str:
     return hashlib.sha256(login.strip().lower().encode()).hexdigest()
 
 
+def account_log_key(login: str) -> str:
+    """A short pseudonym of the login for log lines: the same account, the same key; never the
+    e-mail or phone itself."""
+    return _account_key(login)[:12]
+
+
 def authenticate(login: str, password: str, address: str) -> User | None:
     """Check a sign-in, throttled per account and per address.
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
+from ..logs import log_event
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..security import client_address, safe_next
 from ..service_requests.sla import format_wita
@@ -79,6 +80,11 @@ def login():
             user = services.authenticate(form.login.data, form.password.data, client_address())
         except services.Throttled:
             db.session.commit()
+            log_event(
+                "login.throttled",
+                address=client_address(),
+                account=services.account_log_key(form.login.data),
+            )
             flash(_("Too many attempts. Wait 15 minutes, or reset your password."), "error")
             return render_template("accounts/login.html", form=form), 429
         if user is not None:
@@ -183,7 +189,10 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("accounts/profile.html", form=form)
+    from ..notifications.forms import preferences_form
+
+    notify_form = preferences_form(current_user._get_current_object())
+    return render_template("accounts/profile.html", form=form, notify_form=notify_form)
 
 
 def area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
@@ -297,6 +306,7 @@ def data_export():
         abort(400)
     user = current_user._get_current_object()
     if audit.count_recent(user, "account.export", timedelta(minutes=10)) >= EXPORTS_PER_WINDOW:
+        log_event("export.throttled", export="account_data", user_id=user.id)
         return render_template("reports/rate_limited.html"), 429, {"Retry-After": "600"}
     audit.record(user, "account.export", f"user:{user.id}")
     db.session.commit()

@@ -10,8 +10,11 @@ file is left behind.
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +25,8 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..logs import log_event
+
 PENDING = "rk_pending_files"
 
 
@@ -31,6 +36,22 @@ class StorageError(Exception):
 
 class Storage(Protocol):
     def save(self, data: bytes, suffix: str) -> str: ...
+
+    def _log_failure(self, exc: OSError, size: int) -> None:
+        """One line for the operators (the user only sees "could not be stored")."""
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError:
+            free = None
+        log_event(
+            "storage.error",
+            logging.ERROR,
+            errno=errno.errorcode.get(exc.errno or 0, exc.errno),
+            error=exc.strerror or str(exc),
+            root=str(self.root),
+            bytes=size,
+            free_bytes=free,
+        )
 
     def open(self, key: str) -> BinaryIO: ...
 
@@ -72,8 +93,25 @@ class FileSystemStorage:
         except OSError as exc:
             if tmp_name and os.path.exists(tmp_name):
                 os.unlink(tmp_name)
+            self._log_failure(exc, len(data))
             raise StorageError(str(exc)) from exc
         return key
+
+    def _log_failure(self, exc: OSError, size: int) -> None:
+        """One line for the operators (the user only sees "could not be stored")."""
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError:
+            free = None
+        log_event(
+            "storage.error",
+            logging.ERROR,
+            errno=errno.errorcode.get(exc.errno or 0, exc.errno),
+            error=exc.strerror or str(exc),
+            root=str(self.root),
+            bytes=size,
+            free_bytes=free,
+        )
 
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")

@@ -1,4 +1,4 @@
-"""`flask outbox send [--loop]`, `flask digest send`, `flask notify overdue` (cron-ready)."""
+"""`flask outbox send [--loop]`, `flask digest send|daily`, `flask notify overdue` (cron-ready)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from ..extensions import db
 
 outbox_cli = click.Group("outbox", help="Deliver queued e-mails.")
-digest_cli = click.Group("digest", help="Weekly digest e-mails for supervisors.")
+digest_cli = click.Group("digest", help="Digest e-mails: weekly for supervisors, daily as chosen.")
 notify_cli = click.Group("notify", help="Scheduled in-app notifications.")
 
 
@@ -59,6 +59,16 @@ def digest_send():
     n = send_digests()
     db.session.commit()
     click.echo(f"digest: {n} queued")
+
+
+@digest_cli.command("daily")
+def digest_daily():
+    """Queue each person's daily digest of what they chose to get that way (run daily)."""
+    from .digest import send_daily_digests
+
+    n = send_daily_digests()
+    db.session.commit()
+    click.echo(f"daily digest: {n} queued")
 
 
 @notify_cli.command("overdue")

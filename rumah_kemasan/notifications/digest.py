@@ -1,7 +1,15 @@
-"""The weekly digest for supervisors: backlog by status, overdue requests, the week's flow, SKM.
+"""The digests: the weekly one for supervisors and the daily one everyone may choose.
 
-Run by cron (`flask digest send`, e.g. Monday 07:00 WITA); the e-mails go through the outbox
-like every other message, so `flask outbox send` delivers them.
+Weekly (`flask digest send`, e.g. Monday 07:00 WITA): backlog by status, overdue requests, the
+week's flow, SKM, for each supervisor.
+
+Daily (`flask digest daily`, e.g. 07:00 WITA): one e-mail per person listing what happened
+since their last one in the topics they chose to get "in the daily digest" (preferences.py;
+new requests of the unit, by default, for staff and supervisors). The lines wait as
+`DigestItem` rows; a run takes a user's waiting rows with one UPDATE … RETURNING and queues
+the e-mail in the same transaction, so each line is mailed once even if two runs overlap.
+
+Both go through the outbox like every other message, so `flask outbox send` delivers them.
 """
 
 from __future__ import annotations
@@ -10,16 +18,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Unit
 from ..database import utcnow
 from ..extensions import db
 from ..service_requests.models import ServiceRequest
 from ..service_requests.workflow import Role, Status
-from .services import absolute_url, notify_overdue, overdue_requests, queue_email, unit_staff
+from .models import DigestItem, EmailTopic
+from .services import (
+    _status_text,
+    absolute_url,
+    notify_overdue,
+    overdue_requests,
+    queue_email,
+    unit_staff,
+)
 
 OVERDUE_LISTED = 20
+DAILY_LISTED = 200  # lines per daily digest; the rest is counted, not listed
 
 
 @dataclass
@@ -111,5 +129,71 @@ def send_digests(now: datetime | None = None) -> int:
                 overdue_link=overdue_link,
             )
             queued += row is not None
+    db.session.flush()
+    return queued
+
+
+def daily_line(item: DigestItem) -> str:
+    """The digest line of one item, in the current language (never a note)."""
+    code = item.request.code
+    if item.topic is EmailTopic.NEW_REQUEST:
+        return _("%(code)s is waiting for verification.", code=code)
+    if item.topic is EmailTopic.ASSIGNED:
+        return _("%(code)s has been assigned to you.", code=code)
+    if item.topic is EmailTopic.OWNER_REPLY:
+        return _("%(code)s: the owner answered.", code=code)
+    if item.status is not None:
+        status = _status_text(item.status)
+        return _("%(code)s: the status is now “%(status)s”.", code=code, status=status)
+    return _("%(code)s has a new comment.", code=code)
+
+
+def send_daily_digests(now: datetime | None = None) -> int:
+    """Queue one daily digest per user with waiting lines; returns how many were queued.
+
+    Flushes; the caller commits (the lines are marked in the same transaction).
+    """
+    from ..accounts.models import User
+    from .preferences import TOPIC_LABELS, topics_for
+
+    now = now or utcnow()
+    waiting = select(DigestItem.user_id).where(DigestItem.digested_at.is_(None)).distinct()
+    queued = 0
+    for user_id in list(db.session.scalars(waiting)):
+        taken = db.session.scalars(
+            update(DigestItem)
+            .where(DigestItem.user_id == user_id, DigestItem.digested_at.is_(None))
+            .values(digested_at=now)
+            .returning(DigestItem.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        if not taken:
+            continue  # another run got there first
+        user = db.session.get(User, user_id)
+        items = db.session.scalars(
+            select(DigestItem)
+            .where(DigestItem.id.in_(taken))
+            .options(joinedload(DigestItem.request))
+            .order_by(DigestItem.id)
+        ).all()
+        order = {t: i for i, t in enumerate(topics_for(user) + tuple(EmailTopic))}
+        listed = sorted(items, key=lambda i: (order[i.topic], i.id))[:DAILY_LISTED]
+        groups: dict[EmailTopic, list[DigestItem]] = {}
+        for item in listed:
+            groups.setdefault(item.topic, []).append(item)
+        total = len(items)
+        row = queue_email(
+            user,
+            lambda total=total: _("Daily digest: %(count)s updates", count=total),
+            "email/daily_digest",
+            groups=list(groups.items()),
+            labels=TOPIC_LABELS,
+            line=daily_line,
+            link=lambda item: absolute_url("requests.detail", code=item.request.code),
+            total=total,
+            more=total - len(listed),
+            account_link=absolute_url("account.profile"),
+        )
+        queued += row is not None
     db.session.flush()
     return queued

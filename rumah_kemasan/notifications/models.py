@@ -1,4 +1,5 @@
-"""In-app notifications, the e-mail outbox and the public status check's attempt log."""
+"""In-app notifications, the e-mail outbox, e-mail preferences and the daily digest's items,
+and the public status check's attempt log."""
 
 from __future__ import annotations
 
@@ -92,3 +93,49 @@ class TrackAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EmailTopic(enum.Enum):
+    """What an e-mail is about: each user chooses, per topic, how they get it (Delivery)."""
+
+    NEW_REQUEST = "new_request"  # staff: a request was filed (or completed) for the unit
+    ASSIGNED = "assigned"  # staff: a job was given to you
+    OWNER_REPLY = "owner_reply"  # staff: the owner answered (comment, completed) on your job
+    PROOF_DECISION = "proof_decision"  # staff: the owner approved the proof or asked for changes
+    JOB_STATUS = "job_status"  # staff: someone else moved your job
+    OWNER_QUESTION = "owner_question"  # owner: more information needed, a comment for you
+    REQUEST_STATUS = "request_status"  # owner: your request moved on
+
+
+class Delivery(enum.Enum):
+    IMMEDIATE = "immediate"  # one e-mail per event, through the outbox
+    DIGEST = "digest"  # listed in the daily digest (`flask digest daily`)
+    NEVER = "never"  # no e-mail (the in-app notice stays)
+
+
+class NotificationPreference(db.Model):
+    """A user's choice for one topic; no row means the default (see preferences.py)."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[EmailTopic] = mapped_column(
+        enum_column(EmailTopic, "email_topic"), primary_key=True
+    )
+    delivery: Mapped[Delivery] = mapped_column(enum_column(Delivery, "email_delivery"))
+
+
+class DigestItem(db.Model):
+    """One line waiting for the user's next daily digest (ids and a status only, no text)."""
+
+    __table_args__ = (Index("ix_digest_item_pending", "digested_at", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    topic: Mapped[EmailTopic] = mapped_column(enum_column(EmailTopic, "digest_topic"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"))
+    status: Mapped[Status | None] = mapped_column(enum_column(Status, "digest_status"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    request = relationship("ServiceRequest")

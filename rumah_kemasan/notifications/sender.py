@@ -1,32 +1,48 @@
-"""Deliver the outbox over SMTP: claim one message, send it, mark it, next.
+"""Deliver the outbox over SMTP: claim a batch, send each message, mark each one sent.
 
-Guarantees and the one decision behind them:
+Guarantees and the decisions behind them (the README says what they mean for a reader):
 
-* Several workers may run at once (two `flask outbox send --loop` on PostgreSQL, or a cron run
-  overlapping a worker). A message is claimed with a conditional UPDATE (`WHERE sent_at IS NULL
-  AND (claimed_until IS NULL OR claimed_until < now)`) that is committed before anything is
-  sent: exactly one worker's UPDATE matches the row; on PostgreSQL the other waits for the row
-  lock, re-checks the condition and matches nothing. The same statement works on SQLite, where
-  writes are serialised. No worker ever holds a transaction open while talking SMTP.
-* The row is marked sent in its own commit right after the server accepted the message, one
-  message at a time, so a worker killed in the middle of a batch leaves every accepted message
-  marked and every other one unsent or under an expiring lease.
-* The claim is a lease (MAIL_CLAIM_LEASE_SECONDS): when a worker dies holding a claim, another
-  worker takes the message after the lease ends. This is at-least-once delivery with exactly one
-  gap: if the process dies after the server said 250 and before the mark committed (a window of
-  one local UPDATE), the message is sent again, with the same Message-ID, fixed when the e-mail
-  was queued, so mail systems and clients can recognise the duplicate. We chose this over
-  at-most-once (mark before send), which would silently lose that message instead.
+* Several workers may run at once (two `flask outbox send --loop`, or a cron run overlapping a
+  worker). A worker claims a batch in one committed statement: an UPDATE that sets a lease
+  (`claimed_until`) and a token shared by the batch (`claim_token`) on the due, unclaimed rows
+  (`WHERE id IN (SELECT … ORDER BY id LIMIT n)`, with `FOR UPDATE SKIP LOCKED` on PostgreSQL so
+  two workers take different rows instead of queueing; SQLite serialises writers). The UPDATE
+  re-checks the conditions, so a row is in at most one live batch. No transaction stays open
+  while we talk SMTP.
+* Each message is marked sent in its own commit right after the SMTP server accepted it
+  (`WHERE claim_token = ours`). Commits per message: one, plus one claim per batch and one
+  lease renewal every third of a lease; it was three (claim, read, mark). We did not batch the
+  "sent" marks: a worker killed after k accepted but unmarked messages sends those k again, so
+  the window would grow from one message to k. One local UPDATE per message costs little next
+  to the SMTP round trip.
+* The lease is short (MAIL_CLAIM_LEASE_SECONDS, 45 s) and a live worker renews it for the rest
+  of its batch every third of a lease, between two messages; the renewal returns the rows the
+  worker still holds, and a row it lost (it was too slow and another worker took it) is
+  skipped, not sent. A worker that dies (SIGKILL, power) stops renewing: its unsent messages
+  are due again when the lease ends, and the next worker poll (`--interval`, 5 s) takes them,
+  within a minute. A worker that stops on an exception or SIGTERM releases its unsent claims
+  at once. Keep the lease well above MAIL_TIMEOUT (20 s): a send that outlasts the rest of a
+  lease could be sent twice.
+* This is at-least-once delivery with one gap per crash: a worker that dies after the server
+  said 250 and before the mark committed leaves that one message unmarked, and it is sent again,
+  with the same Message-ID (fixed when the e-mail was queued) so mail systems and readers can
+  recognise the duplicate. We chose this over at-most-once (mark before send), which would
+  silently lose that message instead. SMTP has no idempotency key; nothing closes that gap.
+* `attempts` counts messages handed to the server (a 250 or an error), not claims: a batch
+  whose worker died is not charged for the messages it never tried.
 * Temporary failures (4xx, connection trouble) retry with exponential backoff:
   MAIL_RETRY_BASE_SECONDS * 2**(attempts-1), capped at MAIL_RETRY_MAX_SECONDS; after
   MAIL_MAX_ATTEMPTS, or at once on a permanent 5xx refusal, the message is marked failed.
+  Each failure is one `event=outbox.retry` / `event=outbox.failed` log line (see logs.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,9 +54,8 @@ from sqlalchemy import or_, select, update
 
 from ..database import utcnow, write_intent
 from ..extensions import db
+from ..logs import log_event
 from .models import OutboxEmail, new_message_id
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,57 +77,101 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, cfg["MAIL_RETRY_MAX_SECONDS"]))
 
 
-def _pending_ids(limit: int) -> list[int]:
-    now = utcnow()
-    ids = list(
-        db.session.scalars(
-            select(OutboxEmail.id)
-            .where(
-                OutboxEmail.sent_at.is_(None),
-                OutboxEmail.failed_at.is_(None),
-                OutboxEmail.next_attempt_at <= now,
-                or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
-            )
-            .order_by(OutboxEmail.id)
-            .limit(limit)
-        )
+def _lease() -> timedelta:
+    return timedelta(seconds=float(current_app.config["MAIL_CLAIM_LEASE_SECONDS"]))
+
+
+def _due(now):
+    """The conditions of a message any worker may take now."""
+    return (
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.failed_at.is_(None),
+        OutboxEmail.next_attempt_at <= now,
+        or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
     )
-    db.session.commit()
-    return ids
 
 
-def _claim(message_id: int) -> str | None:
-    """Take the message for this worker (committed); None when someone else has it."""
+@dataclass
+class Batch:
+    """Messages claimed together under one token, built and ready to send."""
+
+    token: str
+    messages: list[tuple[int, EmailMessage, int]]  # (row id, message, attempts so far)
+
+
+def _claim_batch(limit: int) -> Batch:
+    """Claim up to `limit` due messages in one commit and build them."""
     now = utcnow()
     token = secrets.token_hex(16)
-    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE_SECONDS"])
-    result = db.session.execute(
-        update(OutboxEmail)
-        .where(
-            OutboxEmail.id == message_id,
-            OutboxEmail.sent_at.is_(None),
-            OutboxEmail.failed_at.is_(None),
-            or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
-        )
-        .values(
-            claimed_until=now + lease,
-            claim_token=token,
-            attempts=OutboxEmail.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return token if result.rowcount == 1 else None
-
-
-def _finish(message_id: int, token: str, **values) -> None:
+    due = select(OutboxEmail.id).where(*_due(now)).order_by(OutboxEmail.id).limit(limit)
+    if db.session.scalar(due.limit(1)) is None:
+        db.session.commit()  # nothing due: an idle poll stays a read, no write lock
+        return Batch(token, [])
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
     db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id == message_id, OutboxEmail.claim_token == token)
-        .values(claimed_until=None, claim_token=None, **values)
+        .where(OutboxEmail.id.in_(due.scalar_subquery()), *_due(now))
+        .values(claimed_until=now + _lease(), claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    rows = db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.claim_token == token)
+        .order_by(OutboxEmail.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    messages = []
+    for row in rows:
+        if row.message_id is None:  # queued before Message-IDs existed
+            row.message_id = new_message_id()
+        messages.append((row.id, build_message(row), row.attempts))
+    db.session.commit()  # no transaction stays open while we talk SMTP
+    return Batch(token, messages)
+
+
+def _held(token: str) -> set[int]:
+    """Renew the lease on the batch's unsent rows; returns the ids this worker still holds."""
+    held = db.session.scalars(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.claim_token == token,
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.failed_at.is_(None),
+        )
+        .values(claimed_until=utcnow() + _lease())
+        .returning(OutboxEmail.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return set(held)
+
+
+def _release(token: str) -> None:
+    """Give the batch's unsent rows back at once (a worker stopping, not dying)."""
+    db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.claim_token == token,
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.failed_at.is_(None),
+        )
+        .values(claimed_until=None, claim_token=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def _finish(message_id: int, token: str, **values) -> bool:
+    """Record the outcome of one try; False when the row is no longer this worker's."""
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == message_id, OutboxEmail.claim_token == token)
+        .values(claimed_until=None, claim_token=None, attempts=OutboxEmail.attempts + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 def build_message(row: OutboxEmail) -> EmailMessage:
@@ -153,7 +212,7 @@ def deliver_pending(
     *,
     after_accept: Callable[[EmailMessage], None] | None = None,
 ) -> SendReport:
-    """Send up to `limit` due messages; returns what happened.
+    """Send up to `limit` due messages (one claimed batch); returns what happened.
 
     `after_accept` runs after the server accepted a message and before it is marked sent; the
     tests use it to crash a worker in that window.
@@ -164,16 +223,19 @@ def deliver_pending(
     # with "database is locked" (docs/security.md, pitfall 9); transactions here are one statement.
     intent = write_intent.set(True)
     db.session.rollback()
+    batch = None
+    renew_every = _lease().total_seconds() / 3
     try:
-        for message_id in _pending_ids(limit):
-            token = _claim(message_id)
-            if token is None:
-                continue  # another worker has it
-            row = db.session.get(OutboxEmail, message_id, populate_existing=True)
-            if row.message_id is None:  # queued before Message-IDs existed
-                row.message_id = new_message_id()
-            message, attempts = build_message(row), row.attempts
-            db.session.commit()  # no transaction stays open while we talk SMTP
+        batch = _claim_batch(limit)
+        renewed = time.monotonic()
+        held = {message_id for message_id, _m, _a in batch.messages}
+        for message_id, message, attempts in batch.messages:
+            if time.monotonic() - renewed >= renew_every:
+                held = _held(batch.token)
+                renewed = time.monotonic()
+            if message_id not in held:
+                log_event("outbox.lease_lost", id=message_id, message_id=message["Message-ID"])
+                continue  # too slow: another worker has it now
             try:
                 if smtp is None:
                     smtp = _connect()
@@ -181,19 +243,31 @@ def deliver_pending(
             except (smtplib.SMTPException, OSError) as exc:  # OSError covers timeouts
                 error = f"{type(exc).__name__}: {exc}"[:1000]
                 report.errors.append(error)
-                log.warning("outbox #%s not sent: %s", message_id, error)
                 now = utcnow()
-                if _is_permanent(exc) or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-                    _finish(message_id, token, failed_at=now, last_error=error)
+                tried = attempts + 1
+                if _is_permanent(exc) or tried >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                    _finish(message_id, batch.token, failed_at=now, last_error=error)
                     report.failed += 1
-                else:
-                    _finish(
-                        message_id,
-                        token,
-                        next_attempt_at=now + backoff(attempts),
-                        last_error=error,
+                    log_event(
+                        "outbox.failed",
+                        logging.ERROR,
+                        id=message_id,
+                        message_id=message["Message-ID"],
+                        attempts=tried,
+                        error=error,
                     )
+                else:
+                    wait = backoff(tried)
+                    _finish(message_id, batch.token, next_attempt_at=now + wait, last_error=error)
                     report.retried += 1
+                    log_event(
+                        "outbox.retry",
+                        id=message_id,
+                        message_id=message["Message-ID"],
+                        attempts=tried,
+                        retry_in=int(wait.total_seconds()),
+                        error=error,
+                    )
                 answered = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
                 if not isinstance(exc, answered):
                     # The connection is gone or unusable: stop this batch, retry later.
@@ -204,9 +278,16 @@ def deliver_pending(
                 continue
             if after_accept is not None:
                 after_accept(message)
-            _finish(message_id, token, sent_at=utcnow(), last_error=None)
-            report.sent += 1
+            if _finish(message_id, batch.token, sent_at=utcnow(), last_error=None):
+                report.sent += 1
+            else:  # lost the lease while sending: another worker may send it again
+                log_event("outbox.lease_lost", id=message_id, message_id=message["Message-ID"])
     finally:
+        if batch is not None and batch.messages:
+            # Whatever is left (a broken connection, an exception, a stop): due again now.
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+                _release(batch.token)
         write_intent.reset(intent)
         if smtp is not None:
             _close(smtp)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from ..database import utcnow
 from ..extensions import db
 from ..service_requests.workflow import Role, Status
-from .models import Notification, NotificationKind, OutboxEmail
+from .models import Delivery, DigestItem, EmailTopic, Notification, NotificationKind, OutboxEmail
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -141,6 +141,27 @@ def _request_notice(
     )
 
 
+def _email(
+    user: User,
+    topic: EmailTopic,
+    req: ServiceRequest,
+    headline: Callable[[], str],
+    *,
+    note: str | None = None,
+    status: Status | None = None,
+    delivery: Delivery | None = None,
+) -> None:
+    """E-mail `user` about `req` as they chose for `topic`: now, in the digest, or not at all."""
+    from .preferences import deliveries
+
+    if delivery is None:
+        delivery = deliveries([user], topic)[user.id]
+    if delivery is Delivery.IMMEDIATE:
+        _request_notice(user, req, headline, note=note, status=status)
+    elif delivery is Delivery.DIGEST and user.email and user.active:
+        db.session.add(DigestItem(user_id=user.id, topic=topic, request_id=req.id, status=status))
+
+
 def on_request_event(event: RequestEvent) -> None:
     """Queue the notifications and e-mails that `event` causes (flush only, never commit)."""
     from ..accounts.models import User
@@ -158,23 +179,31 @@ def on_request_event(event: RequestEvent) -> None:
         if owner.id == actor_id:
             return
         notify(owner, kind_, req, status)
-        _request_notice(owner, req, headline, note=note, status=status)
+        asked = kind_ is NotificationKind.COMMENT or status is Status.NEEDS_INFO
+        topic = EmailTopic.OWNER_QUESTION if asked else EmailTopic.REQUEST_STATUS
+        _email(owner, topic, req, headline, note=note, status=status)
 
     if kind is EventKind.STATUS:
         target = Status(event.to_status)
         if target is Status.SUBMITTED:
-            # Filed, or re-submitted after the owner added what was missing.
-            for user in unit_staff(req.unit_id):
-                if user.id == actor_id:
-                    continue
+            # Filed, or re-submitted after the owner added what was missing. Everyone in the
+            # unit sees it in the app; e-mail as each chose (the daily digest by default).
+            from .preferences import deliveries
+
+            staff = [u for u in unit_staff(req.unit_id) if u.id != actor_id]
+            chosen = deliveries(staff, EmailTopic.NEW_REQUEST)
+            answered = deliveries([assignee], EmailTopic.OWNER_REPLY) if assignee else {}
+            for user in staff:
                 notify(user, NotificationKind.NEW_REQUEST, req, target)
-                _request_notice(
+                _email(
                     user,
+                    EmailTopic.OWNER_REPLY if user.id in answered else EmailTopic.NEW_REQUEST,
                     req,
                     (lambda: _("a request is waiting for verification"))
                     if event.from_status is None
                     else (lambda: _("the owner has completed the request")),
                     status=target,
+                    delivery=answered.get(user.id, chosen[user.id]),
                 )
             if event.from_status is None:
                 # A walk-in filed by staff: the owner learns their request exists.
@@ -193,11 +222,18 @@ def on_request_event(event: RequestEvent) -> None:
         if assignee is not None and assignee.id != actor_id:
             if event.from_status is Status.ACCEPTED and target is Status.IN_DESIGN:
                 notify(assignee, NotificationKind.ASSIGNED, req, target)
-                _request_notice(assignee, req, lambda: _("you have been given this job"))
+                _email(
+                    assignee,
+                    EmailTopic.ASSIGNED,
+                    req,
+                    lambda: _("you have been given this job"),
+                )
             else:
                 notify(assignee, NotificationKind.STATUS, req, target)
-                _request_notice(
+                decided = event.from_status is Status.AWAITING_APPROVAL and actor_id == owner.id
+                _email(
                     assignee,
+                    EmailTopic.PROOF_DECISION if decided else EmailTopic.JOB_STATUS,
                     req,
                     lambda: _("the status is now “%(status)s”", status=_status_text(target)),
                     note=event.note,
@@ -211,13 +247,24 @@ def on_request_event(event: RequestEvent) -> None:
             for user in readers:
                 notify(user, NotificationKind.COMMENT, req)
             if assignee is not None:
-                _request_notice(assignee, req, lambda: _("a new comment"), note=event.note)
+                _email(
+                    assignee,
+                    EmailTopic.OWNER_REPLY,
+                    req,
+                    lambda: _("a new comment"),
+                    note=event.note,
+                )
         elif not public and assignee is not None and assignee.id != actor_id:
             notify(assignee, NotificationKind.COMMENT, req)
     elif kind is EventKind.ASSIGNMENT and assignee is not None and assignee.id != actor_id:
         # Internal: the assignee hears that they got the job, nobody else, without the reason.
         notify(assignee, NotificationKind.ASSIGNED, req, Status(req.status))
-        _request_notice(assignee, req, lambda: _("you have been given this job"))
+        _email(
+            assignee,
+            EmailTopic.ASSIGNED,
+            req,
+            lambda: _("you have been given this job"),
+        )
     db.session.flush()
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -54,6 +55,23 @@ def read(notification_id: int):
     )
     db.session.commit()
     return redirect(target, 303)
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def preferences():
+    """Save the e-mail choices shown on the account page (/account)."""
+    from . import preferences as prefs
+    from .forms import preferences_form, wanted
+
+    user = current_user._get_current_object()
+    form = preferences_form(user)
+    if not form.validate_on_submit():
+        abort(400)  # selects only: a wrong value was not typed by a person
+    prefs.save(user, wanted(form, user))
+    db.session.commit()
+    flash(_("Your e-mail choices are saved."), "success")
+    return redirect(url_for("account.profile"), 303)
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -27,6 +27,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..formats import phone_last4
 from ..forms import ActionForm
+from ..logs import log_event
 from ..notifications.models import TrackAttempt
 from ..security import client_address, safe_next
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
@@ -123,6 +124,7 @@ def track():
         form.code.data = (request.args.get("code") or "")[:20]
         return render_template("public/track.html", form=form, req=None, not_found=False)
     if _track_throttled():
+        log_event("track.throttled", address=client_address())
         body = render_template("public/track_throttled.html")
         return body, 429, {"Retry-After": str(int(TRACK_WINDOW.total_seconds()))}
     req = None

@@ -25,6 +25,7 @@ from ..accounts.models import Unit
 from ..audit import services as audit
 from ..database import utcnow
 from ..extensions import db
+from ..logs import log_event
 from ..permissions import get_request_or_404, role_required
 from ..service_requests.queries import request_list
 from ..service_requests.workflow import Role, Status
@@ -342,6 +343,7 @@ def _report_sheets(unit_id, period):
 
 def _export(fmt: str):
     if _rate_limited():
+        log_event("export.throttled", export=fmt, user_id=current_user.id)
         return render_template("reports/rate_limited.html"), 429, {"Retry-After": "600"}
     table = "report" if request.args.get("table") == "report" else "requests"
     stamp = local_today(utcnow()).isoformat()

@@ -55,6 +55,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/account", "GET"): (L, 200, 200, 200, 200, 200, 200),
     # An empty post keeps the profile as it is (WTForms falls back to the stored values).
     ("/account", "POST"): (L, 302, 302, 302, 302, 302, 302),
+    # The e-mail choices: an empty post keeps them as they are, like the profile.
+    ("/account/notifications", "POST"): (L, 303, 303, 303, 303, 303, 303),
     ("/account/businesses", "GET"): (L, 200, 200, 403, 403, 403, 403),
     ("/account/businesses/new", "GET"): (L, 200, 200, 403, 403, 403, 403),
     ("/account/businesses/new", "POST"): (L, 200, 200, 403, 403, 403, 403),

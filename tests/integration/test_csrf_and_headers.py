@@ -75,6 +75,7 @@ POSTS = {
         lambda w: business_form(w.req.business.area_id, name="Nama Usaha Baru"),
     ),
     "/account/data/export": ("owner_a", None, lambda w: {}),
+    "/account/notifications": ("owner_a", None, lambda w: {"owner_question": "never"}),
     "/account/data/delete": ("owner_b", None, lambda w: {"password": PASSWORD, "confirm": "y"}),
     "/lang/<code>": ("owner_a", None, lambda w: {}),
     "/track": (
