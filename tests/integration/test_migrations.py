@@ -197,8 +197,12 @@ def _fill_every_table() -> None:
     from rumah_kemasan.audit.models import AuditLog
     from rumah_kemasan.designs.models import Handover
     from rumah_kemasan.notifications.models import (
+        Delivery,
+        DigestItem,
+        EmailTopic,
         Notification,
         NotificationKind,
+        NotificationPreference,
         OutboxEmail,
         TrackAttempt,
     )
@@ -235,7 +239,11 @@ def _fill_every_table() -> None:
         AuditLog(actor_id=staff.id, action="export.csv", target="requests", details={"rows": 1}),
         ConsentRecord(user_id=owner.id, kind="registration", purpose="Layanan rumah kemasan"),
         Handover(request_id=done.id, received_by=owner.full_name, recorded_by_id=staff.id),
+        DigestItem(user_id=staff.id, topic=EmailTopic.NEW_REQUEST, request_id=done.id),
         LoginAttempt(account_key="0" * 64, address="203.0.113.7"),
+        NotificationPreference(
+            user_id=staff.id, topic=EmailTopic.ASSIGNED, delivery=Delivery.DIGEST
+        ),
         Notification(
             user_id=owner.id, request_id=done.id, kind=NotificationKind.STATUS, status=done.status
         ),
