@@ -12,7 +12,7 @@ from .accounts.models import Unit, User
 from .extensions import db
 from .formats import FormatError, normalize_phone
 from .ops import cli as ops_cli
-from .service_requests.workflow import Role
+from .roles import Role
 
 users_cli = click.Group("users", help="Manage user accounts.")
 data_cli = click.Group("data", help="Reference data (units, areas, service catalog).")

@@ -12,8 +12,8 @@ from .accounts.models import AccountRecovery, Business, User
 from .accounts.recovery import belongs_only_to_unit, is_live_owner
 from .database import utcnow
 from .extensions import db
+from .roles import Role
 from .service_requests.models import ServiceRequest
-from .service_requests.workflow import Role
 
 
 def role_required(*roles: Role):

@@ -19,6 +19,7 @@ from .accounts.models import Area, Business, BusinessScale, ProductCategory, Uni
 from .database import utcnow
 from .extensions import db
 from .reference_data import load_all
+from .roles import Role
 from .service_requests import sla
 from .service_requests.models import (
     EventKind,
@@ -29,7 +30,7 @@ from .service_requests.models import (
     TargetMarket,
     Visibility,
 )
-from .service_requests.workflow import Role, Status
+from .service_requests.workflow import Status
 
 PRODUCTS = {
     ProductCategory.PANGAN: [

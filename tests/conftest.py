@@ -166,7 +166,7 @@ def other_unit(ctx):
 @pytest.fixture
 def make_user(ctx, unit):
     from rumah_kemasan.accounts.models import User
-    from rumah_kemasan.service_requests.workflow import Role
+    from rumah_kemasan.roles import Role
 
     def make(role=Role.OWNER, *, unit_=None, email=True, phone=None, password=PASSWORD, **kw):
         role = Role(role)

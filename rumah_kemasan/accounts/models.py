@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
 from ..extensions import db
-from ..service_requests.workflow import Role
+from ..roles import Role
 from ..types import UTCDateTime, enum_column
 
 

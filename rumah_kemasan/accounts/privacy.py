@@ -22,8 +22,8 @@ from sqlalchemy import String, cast, delete, or_, select
 from ..database import utcnow
 from ..extensions import db
 from ..formats import display_phone
+from ..roles import Role
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest
-from ..service_requests.workflow import Role
 from .models import (
     AccountRecovery,
     Business,

@@ -25,9 +25,9 @@ from sqlalchemy import exists, select
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
+from ..roles import Role
 from ..security import new_token, token_hash
 from ..service_requests.models import ServiceRequest
-from ..service_requests.workflow import Role
 from .models import (
     AccountRecovery,
     Business,

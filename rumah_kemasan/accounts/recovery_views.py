@@ -17,7 +17,7 @@ from ..permissions import (
     role_required,
     visible_recoveries,
 )
-from ..service_requests.workflow import Role
+from ..roles import Role
 from . import recovery
 from .forms import DOCUMENT_LABELS, IdentityCheckForm, RecoveryDecisionForm
 from .models import IdentityDocument

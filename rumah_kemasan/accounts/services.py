@@ -17,8 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import utcnow
 from ..extensions import db
 from ..notifications.models import OutboxEmail
+from ..roles import Role
 from ..security import new_token, token_hash
-from ..service_requests.workflow import Role
 from .models import ConsentRecord, LoginAttempt, OneTimeToken, TokenPurpose, User
 
 REGISTRATION_PURPOSE = (

@@ -12,9 +12,9 @@ from ..forms import ActionForm
 from ..i18n import current_locale
 from ..logs import log_event
 from ..permissions import get_business_or_404, role_required, visible_businesses
+from ..roles import Role
 from ..security import client_address, safe_next
 from ..service_requests.sla import format_wita
-from ..service_requests.workflow import Role
 from . import recovery, services
 from .forms import (
     BusinessForm,

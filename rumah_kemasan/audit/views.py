@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..permissions import role_required, visible_audit
-from ..service_requests.workflow import Role
+from ..roles import Role
 from .models import AuditLog
 
 bp = Blueprint("audit", __name__)

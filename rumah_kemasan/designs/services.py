@@ -19,8 +19,9 @@ from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..notifications.services import on_request_event
+from ..roles import Role
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
-from ..service_requests.workflow import Role, Status
+from ..service_requests.workflow import Status
 from . import checklists, storage
 from .models import (
     CheckResult,

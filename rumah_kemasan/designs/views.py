@@ -23,7 +23,8 @@ from flask_login import current_user, login_required
 from ..accounts.forms import CATEGORY_LABELS
 from ..extensions import db
 from ..permissions import get_file_or_404, get_request_or_404, role_required
-from ..service_requests.workflow import Role, Status
+from ..roles import Role
+from ..service_requests.workflow import Status
 from . import checklists, services, storage
 from .forms import KIND_LABELS, HandoverForm, UploadForm
 from .models import DesignFile, DesignKind

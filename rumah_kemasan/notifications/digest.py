@@ -24,8 +24,9 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Unit
 from ..database import utcnow
 from ..extensions import db
+from ..roles import Role
 from ..service_requests.models import ServiceRequest
-from ..service_requests.workflow import Role, Status
+from ..service_requests.workflow import Status
 from .models import DigestItem, EmailTopic
 from .services import (
     _status_text,

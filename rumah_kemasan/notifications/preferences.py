@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..service_requests.workflow import Role
+from ..roles import Role
 from .models import Delivery, EmailTopic, NotificationPreference
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from sqlalchemy import func, select, update
 
 from ..database import utcnow
 from ..extensions import db
-from ..service_requests.workflow import Role, Status
+from ..roles import Role
+from ..service_requests.workflow import Status
 from .models import Delivery, DigestItem, EmailTopic, Notification, NotificationKind, OutboxEmail
 
 if TYPE_CHECKING:

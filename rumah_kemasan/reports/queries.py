@@ -21,10 +21,11 @@ from sqlalchemy.types import Date
 from ..accounts.models import Area, Business, User
 from ..extensions import db
 from ..permissions import scope_requests
+from ..roles import Role
 from ..service_requests import sla
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 from ..service_requests.queries import overdue_clause
-from ..service_requests.workflow import OPEN_STATUSES, Role, Status
+from ..service_requests.workflow import OPEN_STATUSES, Status
 from . import skm
 from .filters import (
     age_clause,

@@ -27,8 +27,9 @@ from ..database import utcnow
 from ..extensions import db
 from ..logs import log_event
 from ..permissions import get_request_or_404, role_required
+from ..roles import Role
 from ..service_requests.queries import request_list
-from ..service_requests.workflow import Role, Status
+from ..service_requests.workflow import Status
 from . import exports, queries, services
 from .charts import bar_chart
 from .filters import ReportFilters

@@ -20,6 +20,7 @@ from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..notifications.services import on_request_event
+from ..roles import Role
 from . import sla
 from .models import (
     EventKind,
@@ -35,7 +36,6 @@ from .workflow import (
     Actor,
     Refusal,
     RequestState,
-    Role,
     Status,
     check_transition,
 )

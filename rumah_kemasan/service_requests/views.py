@@ -24,11 +24,12 @@ from ..permissions import (
     visible_businesses,
 )
 from ..reports.filters import parse_report_args
+from ..roles import Role
 from ..security import small_int
 from . import queries, services, sla
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
-from .workflow import TRANSITIONS, Role, Status, allowed_transitions, note_required
+from .workflow import TRANSITIONS, Status, allowed_transitions, note_required
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 

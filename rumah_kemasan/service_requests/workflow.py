@@ -11,6 +11,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..roles import Role
+
 
 class Clock(enum.StrEnum):
     """What the SLA clock does while a request sits in a status."""
@@ -85,15 +87,6 @@ _STATUS_INFO: dict[Status, tuple[str, str, bool, Clock]] = {
 OPEN_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.is_open)
 CLOSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if not s.is_open)
 PAUSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.clock is Clock.PAUSED)
-
-
-class Role(enum.StrEnum):
-    """A user's role; the value is what the database stores."""
-
-    OWNER = "umkm"
-    STAFF = "staff"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
 
 
 class Party(enum.StrEnum):

@@ -47,7 +47,7 @@ def make_staff(app, role: str, name: str, email: str) -> int:
     from rumah_kemasan.accounts.models import Unit, User
     from rumah_kemasan.database import utcnow
     from rumah_kemasan.extensions import db
-    from rumah_kemasan.service_requests.workflow import Role
+    from rumah_kemasan.roles import Role
 
     with app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.slug == "denpasar"))

@@ -15,8 +15,9 @@ from rumah_kemasan.accounts.models import AccountRecovery, IdentityDocument, Tok
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.designs.models import DesignFile
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 
 ROLES = ("anonymous", "owner_a", "owner_b", "staff", "staff_other", "supervisor", "admin")
 

@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from rumah_kemasan.accounts.models import Business, User
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import PASSWORD, login
 from tests.integration.security_world import ROLES, build_world, fill, rule_methods
 

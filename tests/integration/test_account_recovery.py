@@ -20,8 +20,8 @@ from rumah_kemasan.accounts.models import AccountRecovery, Area, AreaKind, User
 from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role
 from tests.conftest import PASSWORD, login
 
 NEW_PASSWORD = "pouch-baru-2026!"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from rumah_kemasan.accounts.models import ConsentRecord, OneTimeToken, User
 from rumah_kemasan.extensions import db
 from rumah_kemasan.notifications.models import OutboxEmail
-from rumah_kemasan.service_requests.workflow import Role
+from rumah_kemasan.roles import Role
 from tests.conftest import PASSWORD, login
 
 GOOD = {

@@ -12,8 +12,9 @@ from sqlalchemy import MetaData, create_engine, text
 from rumah_kemasan.audit.services import record
 from rumah_kemasan.designs.models import DesignKind
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import services as request_services
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import png_bytes
 
 

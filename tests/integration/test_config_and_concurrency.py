@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from rumah_kemasan import create_app
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 
 

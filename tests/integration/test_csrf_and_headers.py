@@ -298,7 +298,8 @@ def test_headers_on_error_pages(app, client, make_user, make_request, monkeypatc
 
 
 def test_conflict_page_carries_the_headers(app, client, make_user, make_request):
-    from rumah_kemasan.service_requests.workflow import Role, Status
+    from rumah_kemasan.roles import Role
+    from rumah_kemasan.service_requests.workflow import Status
 
     owner = make_user()
     req = make_request(owner, status=Status.APPROVED, assignee=make_user(Role.STAFF))

@@ -14,8 +14,9 @@ from sqlalchemy import event, func, select
 from rumah_kemasan.accounts.models import ConsentRecord, User
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 
 

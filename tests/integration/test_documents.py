@@ -10,7 +10,8 @@ import zxingcpp
 from pypdf import PdfReader
 
 from rumah_kemasan.extensions import db
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 
 BASE = "https://rumahkemasan.example.com"

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from rumah_kemasan.accounts.models import Business, BusinessScale, ProductCategory
 from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.extensions import db
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.integration.report_helpers import set_times, signed_in
 
 PAYLOADS = [

@@ -8,7 +8,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from rumah_kemasan.extensions import db
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.integration.schema_helpers import model_differences
 
 CATALOGS = Path(__file__).resolve().parents[2] / "rumah_kemasan" / "translations"

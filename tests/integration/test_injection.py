@@ -23,8 +23,8 @@ from rumah_kemasan.accounts.models import Area, Business, User
 from rumah_kemasan.designs.models import DesignFile, DesignKind
 from rumah_kemasan.extensions import db
 from rumah_kemasan.notifications.models import OutboxEmail
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import ServiceRequest, ServiceType
-from rumah_kemasan.service_requests.workflow import Role
 from tests.conftest import PASSWORD, login, png_bytes
 from tests.integration.security_world import checklist_form, survey_form
 

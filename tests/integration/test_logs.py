@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from rumah_kemasan.logs import format_event
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 from tests.integration.upload_helpers import jpeg_bytes
 

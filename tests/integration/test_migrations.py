@@ -213,9 +213,10 @@ def _fill_every_table() -> None:
         Occupation,
         SurveyResponse,
     )
+    from rumah_kemasan.roles import Role
     from rumah_kemasan.seed import seed_demo
     from rumah_kemasan.service_requests.models import ServiceRequest
-    from rumah_kemasan.service_requests.workflow import Role, Status
+    from rumah_kemasan.service_requests.workflow import Status
 
     seed_demo(if_empty=False, n_owners=3, n_requests=len(Status), echo=lambda *_: None)
     staff = db.session.scalar(select(User).where(User.role == Role.STAFF).order_by(User.id))
@@ -306,9 +307,9 @@ def test_each_migration_upgrades_and_downgrades_one_step_at_a_time_from_empty(ap
 
 def test_round_trip_to_the_first_migration_keeps_the_data(app):
     from rumah_kemasan.accounts.models import Business, User
+    from rumah_kemasan.roles import Role
     from rumah_kemasan.service_requests import queries
     from rumah_kemasan.service_requests.models import ServiceRequest
-    from rumah_kemasan.service_requests.workflow import Role
 
     chain = _chain()
     upgrade()

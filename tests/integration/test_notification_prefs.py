@@ -15,8 +15,9 @@ from rumah_kemasan.notifications.models import (
     OutboxEmail,
 )
 from rumah_kemasan.notifications.sender import deliver_pending
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import services
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 from tests.integration.smtp_server import SMTPServer
 

@@ -24,7 +24,8 @@ from rumah_kemasan.notifications.models import (
     OutboxEmail,
 )
 from rumah_kemasan.notifications.sender import deliver_pending
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.integration.smtp_server import SMTPServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -69,7 +69,7 @@ def test_database_outage_answers_503_and_recovers_without_restart(outage_db, tmp
 
         from rumah_kemasan.accounts.models import User
         from rumah_kemasan.reference_data import load_all
-        from rumah_kemasan.service_requests.workflow import Role
+        from rumah_kemasan.roles import Role
 
         upgrade()
         load_all()

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from rumah_kemasan.accounts.models import Area, Business
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 
 
 def _business_form(area_id, **overrides):

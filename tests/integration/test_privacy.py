@@ -20,9 +20,10 @@ from rumah_kemasan.designs.models import DesignFile, DesignKind
 from rumah_kemasan.extensions import db
 from rumah_kemasan.formats import display_phone
 from rumah_kemasan.reports.models import SurveyResponse
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import services as requests_service
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import PASSWORD, login, png_bytes
 
 

@@ -242,9 +242,9 @@ def _seed(url: str, upload_dir: Path) -> dict:
     from rumah_kemasan.designs import services as designs
     from rumah_kemasan.designs.models import DesignKind
     from rumah_kemasan.reference_data import load_all
+    from rumah_kemasan.roles import Role
     from rumah_kemasan.service_requests import services
     from rumah_kemasan.service_requests.models import ServiceType
-    from rumah_kemasan.service_requests.workflow import Role
 
     app = create_app(
         _TEST_CONFIG

@@ -11,8 +11,9 @@ from rumah_kemasan.accounts.models import Business, BusinessScale, ProductCatego
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.extensions import db
 from rumah_kemasan.reports.periods import local_midnight_utc, local_today
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.integration.report_helpers import figures, listed_codes, set_times, signed_in
 
 

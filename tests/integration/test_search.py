@@ -12,9 +12,9 @@ from sqlalchemy import delete, select, text
 
 from rumah_kemasan.accounts.models import Business, User
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import queries
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role
 
 
 @pytest.fixture

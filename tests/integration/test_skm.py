@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from rumah_kemasan.extensions import db
 from rumah_kemasan.reports.models import SurveyResponse
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 from tests.integration.report_helpers import signed_in
 

@@ -10,8 +10,9 @@ from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.database import utcnow
 from rumah_kemasan.designs.models import DesignKind
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login
 
 

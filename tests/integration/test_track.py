@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from rumah_kemasan.extensions import db
 from rumah_kemasan.notifications.models import TrackAttempt
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import services
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 
 
 def _track(client, code, last4, addr="203.0.113.7"):

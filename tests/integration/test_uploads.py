@@ -27,8 +27,9 @@ from rumah_kemasan.designs.models import (
     ProofDecision,
 )
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import EventKind, RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import Role, Status
+from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import login, png_bytes
 from tests.integration.upload_helpers import (
     PDF_EMBEDDED_FILE,

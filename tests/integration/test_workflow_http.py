@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from rumah_kemasan.designs import services as designs
 from rumah_kemasan.designs.models import DesignKind
 from rumah_kemasan.extensions import db
+from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest
-from rumah_kemasan.service_requests.workflow import TRANSITIONS, Role, Status
+from rumah_kemasan.service_requests.workflow import TRANSITIONS, Status
 from tests import workflow_doc
 
 S = Status
