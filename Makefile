@@ -24,9 +24,13 @@ run: translations
 test: translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Lint, format, the import contracts (pyproject.toml, [tool.importlinter]) and the type checker
+# (strict on the pure modules and permissions.py, basic elsewhere). .ci/run runs it.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
