@@ -35,7 +35,7 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     init_logs(app)
 
-    from . import errors, i18n, models  # noqa: F401  (models: register every table)
+    from . import errors, i18n, models, personal_data  # noqa: F401  (models: every table)
     from .accounts.auth import init_login
     from .database import configure_engine
     from .database import init_app as init_database
@@ -52,6 +52,7 @@ def create_app(config: str | dict | None = None) -> Flask:
         configure_engine(db.engine)
     init_security(app)
     errors.init_app(app)
+    personal_data.connect_receivers()
     from .static_assets import init_app as init_static_assets
 
     init_static_assets(app)
