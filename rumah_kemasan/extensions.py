@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached in `create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -22,6 +24,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class: Flask-SQLAlchemy's `db.Model` at run time (it binds the session and the
+# table names), our typed declarative base for the type checker, which cannot see through it.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

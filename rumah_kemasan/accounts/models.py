@@ -13,12 +13,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..roles import Role
 from ..types import UTCDateTime, enum_column
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A packaging house (rumah kemasan) run by one local government."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +39,7 @@ class AreaKind(enum.Enum):
     DESA = "desa"
 
 
-class Area(db.Model):
+class Area(Model):
     """A desa or kelurahan inside a kecamatan of a unit's region; loaded from data files."""
 
     __table_args__ = (
@@ -57,7 +57,7 @@ class Area(db.Model):
     unit: Mapped[Unit] = relationship(back_populates="areas")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """Anyone who signs in: owners (umkm), staff, supervisors and admins."""
 
     __table_args__ = (
@@ -135,7 +135,7 @@ class ProductCategory(enum.Enum):
     LAINNYA = "lainnya"
 
 
-class Business(db.Model):
+class Business(Model):
     """A business profile (UMKM); an owner may have several."""
 
     __table_args__ = (Index("ix_business_owner_name", "owner_id", "name"),)
@@ -168,7 +168,7 @@ class TokenPurpose(enum.Enum):
     SET_PASSWORD = "set_password"  # staff-generated link (walk-in owners, owners without e-mail)
 
 
-class OneTimeToken(db.Model):
+class OneTimeToken(Model):
     """A single-use link token; only its SHA-256 is stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,7 +183,7 @@ class OneTimeToken(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """A failed login, counted for throttling per account key and per address."""
 
     __table_args__ = (
@@ -197,7 +197,7 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ConsentRecord(db.Model):
+class ConsentRecord(Model):
     """What a person agreed to, for which purpose, and when (UU PDP 27/2022)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +217,7 @@ class IdentityDocument(enum.Enum):
     KK = "kk"
 
 
-class AccountRecovery(db.Model):
+class AccountRecovery(Model):
     """An owner's account recovered at the counter: identity check, approval, one-time link.
 
     A staff member records the in-person check; a supervisor of the owner's home unit (the

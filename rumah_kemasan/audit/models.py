@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """One audited action; rows are only ever appended."""
 
     __tablename__ = "audit_log"

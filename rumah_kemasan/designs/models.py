@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..service_requests.models import ServiceRequest
 from ..types import UTCDateTime, enum_column
 
@@ -23,7 +23,7 @@ class DesignKind(enum.Enum):
     DOCUMENT = "document"  # scans of NIB, P-IRT, halal certificate (owner)
 
 
-class DesignFile(db.Model):
+class DesignFile(Model):
     """One stored upload; the bytes live in storage under `storage_key`."""
 
     __table_args__ = (
@@ -66,7 +66,7 @@ class Decision(enum.Enum):
     CHANGES_REQUESTED = "changes_requested"
 
 
-class ProofDecision(db.Model):
+class ProofDecision(Model):
     """The owner's answer to a proof, bound to the exact bytes they saw (sha256)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,7 +89,7 @@ class CheckResult(enum.Enum):
     NOT_APPLICABLE = "na"
 
 
-class LabelCheck(db.Model):
+class LabelCheck(Model):
     """One checklist item for one draft."""
 
     __table_args__ = (
@@ -106,7 +106,7 @@ class LabelCheck(db.Model):
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Handover(db.Model):
+class Handover(Model):
     """The handover of the results to the owner (berita acara serah terima)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..service_requests.workflow import Status
 from ..types import UTCDateTime, enum_column
 
@@ -21,7 +21,7 @@ def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}@rumah-kemasan.outbox>"
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     """An e-mail waiting to be delivered (or delivered, with its time).
 
     Delivery (see sender.py): a worker claims one row with a conditional UPDATE that sets a
@@ -58,7 +58,7 @@ class NotificationKind(enum.Enum):
     OVERDUE = "overdue"  # for supervisors: past its due date
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One in-app notice for one user about one request.
 
     Only the kind, the request and the new status are stored: the text is written when the
@@ -85,7 +85,7 @@ class Notification(db.Model):
     request = relationship("ServiceRequest")
 
 
-class TrackAttempt(db.Model):
+class TrackAttempt(Model):
     """One try at the public status check, counted per address for throttling."""
 
     __table_args__ = (Index("ix_track_attempt_address", "address", "at"),)
@@ -113,7 +113,7 @@ class Delivery(enum.Enum):
     NEVER = "never"  # no e-mail (the in-app notice stays)
 
 
-class NotificationPreference(db.Model):
+class NotificationPreference(Model):
     """A user's choice for one topic; no row means the default (see preferences.py)."""
 
     user_id: Mapped[int] = mapped_column(
@@ -125,7 +125,7 @@ class NotificationPreference(db.Model):
     delivery: Mapped[Delivery] = mapped_column(enum_column(Delivery, "email_delivery"))
 
 
-class DigestItem(db.Model):
+class DigestItem(Model):
     """One line waiting for the user's next daily digest (ids and a status only, no text)."""
 
     __table_args__ = (Index("ix_digest_item_pending", "digested_at", "user_id"),)

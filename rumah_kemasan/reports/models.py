@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..service_requests.models import ServiceRequest
 from ..types import UTCDateTime, enum_column
 
@@ -57,7 +57,7 @@ def _score_checks() -> tuple:
     return tuple(CheckConstraint(f"u{i} BETWEEN 1 AND 4", name=f"u{i}_range") for i in range(1, 10))
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """An owner's SKM answer for one completed request (PermenPANRB 14/2017).
 
     The respondent profile is the regulation's form (gender, age, education, occupation);

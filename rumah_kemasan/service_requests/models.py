@@ -18,12 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Business, ProductCategory, Unit, User
 from ..database import utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..types import UTCDateTime, enum_column
 from .workflow import Status
 
 
-class ServiceType(db.Model):
+class ServiceType(Model):
     """One service of the catalog, e.g. label design or sticker printing."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,7 @@ class TargetMarket(enum.Enum):
     EKSPOR = "ekspor"
 
 
-class ServiceRequest(db.Model):
+class ServiceRequest(Model):
     """A packaging-assistance request, worked through the workflow of docs/workflow.md."""
 
     __table_args__ = (
@@ -156,7 +156,7 @@ class Visibility(enum.Enum):
     INTERNAL = "internal"
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Model):
     """One entry of a request's timeline; rows are only ever appended."""
 
     __table_args__ = (Index("ix_event_request", "request_id", "id"),)
@@ -177,7 +177,7 @@ class RequestEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class RequestCounter(db.Model):
+class RequestCounter(Model):
     """The last number handed out per year, for human request codes (RK-2026-00042)."""
 
     __table_args__ = (UniqueConstraint("year", name="uq_request_counter_year"),)
