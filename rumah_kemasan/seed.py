@@ -158,7 +158,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     fake = Faker("id_ID")
     fake.seed_instance(2026)
     load_all()
-    unit = db.session.scalar(select(Unit).where(Unit.slug == "denpasar"))
+    unit = db.session.scalars(select(Unit).where(Unit.slug == "denpasar")).one()
     areas = db.session.scalars(select(Area).where(Area.unit_id == unit.id)).all()
     services = db.session.scalars(select(ServiceType).order_by(ServiceType.position)).all()
     password = "-".join(secrets.token_hex(3) for _ in range(3))

@@ -34,7 +34,6 @@ from .models import (
     IdentityDocument,
     OneTimeToken,
     TokenPurpose,
-    Unit,
     User,
 )
 
@@ -201,9 +200,8 @@ def take_reset_notices(owner: User) -> list[ResetNotice]:
     notices = []
     for row in rows:
         row.notice_shown_at = now
-        unit = db.session.get(Unit, row.unit_id)
         notices.append(
-            ResetNotice(by=row.recorded_by.full_name, unit=unit.name, at=row.completed_at)
+            ResetNotice(by=row.recorded_by.full_name, unit=row.unit.name, at=row.completed_at)
         )
     db.session.flush()
     return notices

@@ -51,7 +51,7 @@ def new(code: str):
             )
         except recovery.RecoveryRefused as exc:
             db.session.rollback()
-            if exc.code == "open":
+            if exc.code == "open" and exc.existing is not None:
                 flash(_("A recovery for this owner is already open."), "info")
                 return redirect(url_for("recovery.detail", recovery_id=exc.existing.id))
             flash(_("This owner has no business or request in any unit."), "error")

@@ -49,10 +49,13 @@ def record(
 def count_recent(actor: User, action_prefix: str, window: timedelta) -> int:
     """How many rows `actor` wrote with an action starting with `action_prefix` in `window`."""
     since = utcnow() - window
-    return db.session.scalar(
-        select(func.count(AuditLog.id)).where(
-            AuditLog.actor_id == actor.id,
-            AuditLog.action.startswith(action_prefix, autoescape=True),
-            AuditLog.created_at >= since,
+    return (
+        db.session.scalar(
+            select(func.count(AuditLog.id)).where(
+                AuditLog.actor_id == actor.id,
+                AuditLog.action.startswith(action_prefix, autoescape=True),
+                AuditLog.created_at >= since,
+            )
         )
+        or 0
     )

@@ -35,6 +35,8 @@ class StorageError(Exception):
 
 
 class Storage(Protocol):
+    root: Path
+
     def save(self, data: bytes, suffix: str) -> str: ...
 
     def _log_failure(self, exc: OSError, size: int) -> None:

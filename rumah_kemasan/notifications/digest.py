@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -55,6 +56,18 @@ class Digest:
     skm: object | None = None  # reports.skm.IKMResult, when the survey module is present
 
 
+def _weekly_subject(d: Digest) -> str:
+    return _(
+        "Weekly digest: %(open)s open, %(overdue)s overdue",
+        open=d.open_total,
+        overdue=d.overdue_total,
+    )
+
+
+def _daily_subject(total: int) -> str:
+    return _("Daily digest: %(count)s updates", count=total)
+
+
 def _skm(unit: Unit, since: datetime):
     """The IKM of the survey answers since `since`, or None (no answers, or no survey module)."""
     try:
@@ -85,17 +98,23 @@ def build_digest(unit: Unit, now: datetime | None = None, days: int = 7) -> Dige
     d.backlog = [(s, counts.get(s, 0)) for s in Status if s.is_open]
     d.open_total = sum(n for _s, n in d.backlog)
     stmt = overdue_requests(now, unit.id)
-    d.overdue_total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    d.overdue_total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     d.overdue = list(db.session.scalars(stmt.limit(OVERDUE_LISTED)))
-    d.filed = db.session.scalar(
-        select(func.count()).where(
-            ServiceRequest.unit_id == unit.id, ServiceRequest.submitted_at >= since
+    d.filed = (
+        db.session.scalar(
+            select(func.count()).where(
+                ServiceRequest.unit_id == unit.id, ServiceRequest.submitted_at >= since
+            )
         )
+        or 0
     )
-    d.completed = db.session.scalar(
-        select(func.count()).where(
-            ServiceRequest.unit_id == unit.id, ServiceRequest.completed_at >= since
+    d.completed = (
+        db.session.scalar(
+            select(func.count()).where(
+                ServiceRequest.unit_id == unit.id, ServiceRequest.completed_at >= since
+            )
         )
+        or 0
     )
     d.skm = _skm(unit, now - timedelta(days=30))
     return d
@@ -119,11 +138,7 @@ def send_digests(now: datetime | None = None) -> int:
         for sup in supervisors:
             row = queue_email(
                 sup,
-                lambda d=digest: _(
-                    "Weekly digest: %(open)s open, %(overdue)s overdue",
-                    open=d.open_total,
-                    overdue=d.overdue_total,
-                ),
+                partial(_weekly_subject, digest),
                 "email/digest",
                 d=digest,
                 link=link,
@@ -171,6 +186,8 @@ def send_daily_digests(now: datetime | None = None) -> int:
         if not taken:
             continue  # another run got there first
         user = db.session.get(User, user_id)
+        if user is None:
+            continue  # the account was removed meanwhile; its lines went with it
         items = db.session.scalars(
             select(DigestItem)
             .where(DigestItem.id.in_(taken))
@@ -185,7 +202,7 @@ def send_daily_digests(now: datetime | None = None) -> int:
         total = len(items)
         row = queue_email(
             user,
-            lambda total=total: _("Daily digest: %(count)s updates", count=total),
+            partial(_daily_subject, total),
             "email/daily_digest",
             groups=list(groups.items()),
             labels=TOPIC_LABELS,

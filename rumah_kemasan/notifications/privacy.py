@@ -60,6 +60,6 @@ def erase(_sender, erasure: PersonalDataErasure) -> None:
             )
         )
     ):
-        mail.subject = redact(mail.subject, needles)
-        mail.body_text = redact(mail.body_text, needles)
+        mail.subject = redact(mail.subject, needles) or ""
+        mail.body_text = redact(mail.body_text, needles) or ""
         mail.body_html = redact(mail.body_html, needles)

@@ -48,9 +48,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from ..database import utcnow, write_intent
 from ..extensions import db
@@ -171,7 +172,7 @@ def _finish(message_id: int, token: str, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE: a cursor result
 
 
 def build_message(row: OutboxEmail) -> EmailMessage:

@@ -30,6 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
@@ -40,6 +41,15 @@ CHUNK = 1024 * 1024
 
 class BackupError(Exception):
     """The archive is damaged, incomplete or does not fit this installation."""
+
+
+def _extract(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """A regular file of the archive, opened for reading (a directory or link is refused)."""
+    fh = tar.extractfile(member)
+    if fh is None:
+        name = member if isinstance(member, str) else member.name
+        raise BackupError(f"{name} is not a regular file in the archive")
+    return fh
 
 
 @dataclass
@@ -196,7 +206,7 @@ def verify_backup(archive: Path) -> dict:
         raise BackupError(f"not a readable backup archive: {exc}") from exc
     with tar:
         try:
-            manifest = json.load(tar.extractfile(MANIFEST))
+            manifest = json.load(_extract(tar, MANIFEST))
         except (KeyError, ValueError, TypeError) as exc:
             raise BackupError("the archive has no readable manifest.json") from exc
         if manifest.get("format") != FORMAT:
@@ -212,7 +222,7 @@ def verify_backup(archive: Path) -> dict:
             if want is None:
                 raise BackupError(f"{member.name} is not in the manifest")
             digest = hashlib.sha256()
-            fh = tar.extractfile(member)
+            fh = _extract(tar, member)
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
             if digest.hexdigest() != want["sha256"] or member.size != want["size"]:
@@ -237,7 +247,7 @@ def restore_backup(target: Target, archive: Path, engine=None) -> dict:
         engine.dispose()  # no pooled connection may hold the old data (or a lock)
     with tempfile.TemporaryDirectory(prefix="rk-restore-") as tmp, tarfile.open(archive) as tar:
         db_file = Path(tmp) / "database"
-        with tar.extractfile(manifest["database"]) as src, db_file.open("wb") as dst:
+        with _extract(tar, manifest["database"]) as src, db_file.open("wb") as dst:
             shutil.copyfileobj(src, dst, CHUNK)
         if _sha256_file(db_file) != manifest["members"][manifest["database"]]["sha256"]:
             raise BackupError("the database snapshot changed while restoring")
@@ -298,7 +308,7 @@ def _restore_files(target: Target, tar: tarfile.TarFile, manifest: dict) -> None
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as dst, tar.extractfile(name) as src:
+            with os.fdopen(fd, "wb") as dst, _extract(tar, name) as src:
                 shutil.copyfileobj(src, dst, CHUNK)
                 dst.flush()
                 os.fsync(dst.fileno())
