@@ -416,13 +416,28 @@ def _configure_postgresql(engine: Engine, config) -> None:
 # this request commit a write (after which re-running the view would not be safe)?
 
 
-def _flushed(session, _ctx):
+def _wrote(session) -> None:
     session.info[_WROTE] = True
+    from flask import has_request_context, request
+
+    if has_request_context() and not write_intent.get():
+        # On SQLite this write upgrades a read transaction and can fail with "database is
+        # locked" (then the view is re-run once); the view should be marked @writes.
+        log.warning(
+            "write in a request not marked as writing request_id=%s method=%s path=%s",
+            request_id(),
+            request.method,
+            request.path,
+        )
+
+
+def _flushed(session, _ctx):
+    _wrote(session)
 
 
 def _bulk(state):
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        _wrote(state.session)
 
 
 def _committed(session):
