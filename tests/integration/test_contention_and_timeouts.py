@@ -478,3 +478,28 @@ def test_frozen_postgresql_answers_503_fast_and_recovers(
     ).all()
     assert "Cair" in notes and "Beku" not in notes
     assert Status(db.session.get(type(req), req.id).status) is Status.SUBMITTED
+
+
+def test_a_get_view_that_writes_without_the_marker_is_logged(tuned, caplog):
+    """The safety net for a new GET view that forgets @writes (it would race on SQLite)."""
+    from rumah_kemasan.audit.services import record
+    from rumah_kemasan.database import writes
+
+    probe_app = tuned()
+
+    def unmarked():
+        record(None, "test.unmarked")
+        db.session.commit()
+        return "ok"
+
+    probe_app.add_url_rule("/_unmarked", "unmarked", unmarked)
+    probe_app.add_url_rule("/_marked", "marked", writes(lambda: unmarked()))
+    with caplog.at_level(logging.WARNING):
+        assert probe_app.test_client().get("/_marked").status_code == 200
+        assert not any("not marked" in r.getMessage() for r in caplog.records)
+        assert probe_app.test_client().get("/_unmarked").status_code == 200
+    assert any(
+        "write in a request not marked as writing" in r.getMessage()
+        and "path=/_unmarked" in r.getMessage()
+        for r in caplog.records
+    )
