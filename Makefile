@@ -50,6 +50,7 @@ bench: translations
 # Load run: 50 simulated owners, staff and supervisors for 2 minutes against gunicorn (production
 # config) and PostgreSQL (database rk_load, recreated; LOAD_DATABASE_URL to change), then
 # consistency checks. Prints a table and writes bench/results/load.json. Not a test.
+# LOAD_ARGS="--db sqlite --users 50 --duration 120" for the embedded default (instance/load.sqlite).
 load: translations
 	PYTHONPATH=. $(BIN)/python -m bench.load $(LOAD_ARGS)
 

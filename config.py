@@ -26,6 +26,21 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'rumah_kemasan.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Fail fast when the database hangs (seconds; README "Concurrency and timeouts"). Pages get
+    # DATABASE_STATEMENT_TIMEOUT; exports, the CLI and the outbox worker the long one. On SQLite
+    # the lock timeout is busy_timeout: how long a writer waits for the write lock.
+    DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", 15))
+    DATABASE_LONG_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_LONG_STATEMENT_TIMEOUT", 300))
+    DATABASE_LOCK_TIMEOUT = float(os.environ.get("DATABASE_LOCK_TIMEOUT", 10))
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT = float(
+        os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 60)
+    )
+    DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", 10))
+    # A PostgreSQL call still unanswered this long after its statement timeout is cut off
+    # client-side (the server is frozen or unreachable, so its own timeouts cannot fire).
+    DATABASE_WATCHDOG_GRACE = float(os.environ.get("DATABASE_WATCHDOG_GRACE", 5))
+    READYZ_TIMEOUT = float(os.environ.get("READYZ_TIMEOUT", 0.8))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     BASE_URL = os.environ.get("BASE_URL")  # e.g. https://rumahkemasan.denpasarkota.go.id
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None

@@ -37,11 +37,12 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     from . import errors, i18n, models, personal_data  # noqa: F401  (models: every table)
     from .accounts.auth import init_login
-    from .database import configure_engine
+    from .database import configure_engine, engine_options
     from .database import init_app as init_database
     from .extensions import csrf, db, migrate
     from .security import init_security
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -49,7 +50,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     init_login(app)
     i18n.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config)
     init_security(app)
     errors.init_app(app)
     personal_data.connect_receivers()

@@ -1,4 +1,10 @@
-"""Friendly error pages with an error id; the 500 handler rolls back."""
+"""Friendly error pages with an error id; the 500 handler rolls back.
+
+A database error is an outage (503 with Retry-After) only when the database could not answer:
+a lost or unreachable connection, a timeout, lock contention (`database.classify`). An error
+about the query itself (SQLite "fts5: syntax error", PostgreSQL bad data or syntax) is a bug:
+500 with an error id, logged with its traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ import logging
 import secrets
 
 from flask import Flask, render_template
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from .database import classify, request_id
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -43,10 +51,25 @@ def init_app(app: Flask) -> None:
             db.session.refresh(req)
         return render_template("errors/conflict.html", req=req, reason=exc.reason), 409
 
-    @app.errorhandler(OperationalError)
-    def _db_down(exc: OperationalError):
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def _db_down(exc: Exception):
+        kind = classify(exc)
+        if kind is None:  # the database answered: the query is wrong, a bug
+            return _server_error(exc)
         error_id = secrets.token_hex(4)
-        log.error("database unavailable [%s]: %s", error_id, exc)
+        from flask import request
+
+        # One line, so contention and outages can be counted from the log.
+        log.error(
+            "database %s error_id=%s request_id=%s method=%s path=%s: %s",
+            kind,
+            error_id,
+            request_id(),
+            request.method,
+            request.path,
+            str(getattr(exc, "orig", exc)).splitlines()[0][:200] if str(exc) else type(exc),
+        )
         with contextlib.suppress(Exception):
             db.session.rollback()
         # Render as if signed out: loading the user (for the menu, the language) would need
@@ -56,14 +79,18 @@ def init_app(app: Flask) -> None:
         from .extensions import login_manager
 
         g._login_user = login_manager.anonymous_user()
-        body = render_template("errors/unavailable.html", error_id=error_id)
-        return body, 503, {"Retry-After": "30"}
+        body = render_template(
+            "errors/unavailable.html", error_id=error_id, busy=kind == "contention"
+        )
+        retry = "5" if kind == "contention" else "30"
+        return body, 503, {"Retry-After": retry}
 
     @app.errorhandler(Exception)
     def _server_error(exc: Exception):
         if app.config.get("RAISE_SERVER_ERRORS"):  # debugging aid for tests
             raise exc
         error_id = secrets.token_hex(4)
-        log.exception("unhandled error [%s]", error_id)
-        db.session.rollback()
+        log.exception("unhandled error [%s] request_id=%s", error_id, request_id())
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         return render_template("errors/http.html", code=500, error=None, error_id=error_id), 500

@@ -105,7 +105,16 @@ class User(UserMixin, Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.set_password_hash(self.hash_password(password))
+
+    @staticmethod
+    def hash_password(password: str) -> str:
+        """The stored form of `password`: deliberately slow, so compute it with no lock held."""
+        return generate_password_hash(password)
+
+    def set_password_hash(self, password_hash: str) -> None:
+        """Store a hash made by `hash_password` (every other session of the user ends)."""
+        self.password_hash = password_hash
         self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import utcnow
+from ..database import utcnow, without_write_lock
 from ..extensions import db
 from ..notifications.models import OutboxEmail
 from ..roles import Role
@@ -71,28 +71,35 @@ def authenticate(login: str, password: str, address: str) -> User | None:
     attempt = LoginAttempt(account_key=key, address=address)
     db.session.add(attempt)
     db.session.commit()
-    since = utcnow() - cfg["LOGIN_WINDOW"]
-    per_account = db.session.scalar(
-        select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
-    )
-    per_address = db.session.scalar(
-        select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
-    )
-    if per_account > cfg["LOGIN_MAX_PER_ACCOUNT"] or per_address > cfg["LOGIN_MAX_PER_ADDRESS"]:
-        raise Throttled()
-    user = find_by_login(login)
-    if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not user.check_password(password) or not user.active:
-        return None
+    # Counting, finding the account and checking the (deliberately slow) hash only read: done
+    # with no write lock held, so other people's saves do not queue behind the hashing.
+    with without_write_lock():
+        since = utcnow() - cfg["LOGIN_WINDOW"]
+        per_account = db.session.scalar(
+            select(func.count()).where(LoginAttempt.account_key == key, LoginAttempt.at >= since)
+        )
+        per_address = db.session.scalar(
+            select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at >= since)
+        )
+        if per_account > cfg["LOGIN_MAX_PER_ACCOUNT"] or per_address > cfg["LOGIN_MAX_PER_ADDRESS"]:
+            raise Throttled()
+        user = find_by_login(login)
+        if user is None or not user.password_hash:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        if not user.check_password(password) or not user.active:
+            return None
+        user_id = user.id
+    user = db.session.get(User, user_id)  # read again in the write transaction
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
     user.last_login_at = utcnow()
     return user
 
 
-def register_owner(full_name: str, phone: str, email: str | None, password: str) -> User:
-    """Create an owner account with its consent record."""
+def register_owner(
+    full_name: str, phone: str, email: str | None, password: str, *, password_hash=None
+) -> User:
+    """Create an owner account with its consent record (`password_hash`: hashed beforehand)."""
     now = utcnow()
     user = User(
         role=Role.OWNER,
@@ -102,7 +109,7 @@ def register_owner(full_name: str, phone: str, email: str | None, password: str)
         consent_at=now,
         consent_purpose=REGISTRATION_PURPOSE,
     )
-    user.set_password(password)
+    user.set_password_hash(password_hash or User.hash_password(password))
     db.session.add(user)
     db.session.flush()
     db.session.add(

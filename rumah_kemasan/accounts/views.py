@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from ..database import long_statements, without_write_lock
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
@@ -45,7 +46,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    with without_write_lock():  # the password is hashed before the write lock is taken
+        submitted = form.validate_on_submit()
+        password_hash = User.hash_password(form.password.data) if submitted else None
+    if submitted:
         phone = form.phone.normalized
         email = (form.email.data or "").strip().lower() or None
         taken = db.session.scalar(select(User).where(User.phone == phone))
@@ -58,7 +62,9 @@ def register():
                 _("This e-mail already has an account. Sign in, or reset the password.")
             )
         else:
-            user = services.register_owner(form.full_name.data, phone, email, form.password.data)
+            user = services.register_owner(
+                form.full_name.data, phone, email, form.password.data, password_hash=password_hash
+            )
             user.locale = session.get("lang", "id")
             db.session.commit()
             _start_session(user)
@@ -131,8 +137,11 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        current_user.set_password(form.password.data)
+    with without_write_lock():  # both hashes (the current password's, the new one's) first
+        submitted = form.validate_on_submit()
+        password_hash = User.hash_password(form.password.data) if submitted else None
+    if submitted:
+        current_user.set_password_hash(password_hash)
         db.session.commit()
         _start_session(current_user._get_current_object())
         flash(_("Your password has been changed. Other devices were signed out."), "success")
@@ -290,6 +299,7 @@ def data():
 
 
 @account_bp.route("/data/export", methods=["POST"])
+@long_statements
 @login_required
 @role_required(Role.OWNER)
 def data_export():
@@ -311,9 +321,11 @@ def data_export():
     audit.record(user, "account.export", f"user:{user.id}")
     db.session.commit()
     # Built on disk, not in memory, then streamed in chunks; closed once sent (or dropped).
+    # Building (PDFs, the ZIP) only reads: no write lock is held meanwhile.
     out = tempfile.TemporaryFile()  # noqa: SIM115
     try:
-        privacy.write_export(user, out)
+        with without_write_lock():
+            privacy.write_export(current_user._get_current_object(), out)
         size = out.tell()
         out.seek(0)
     except BaseException:
@@ -346,7 +358,9 @@ def data_delete():
     from .forms import DeleteAccountForm
 
     form = DeleteAccountForm()
-    if not form.validate_on_submit():
+    with without_write_lock():  # the password check hashes: before the write lock
+        submitted = form.validate_on_submit()
+    if not submitted:
         return render_template("accounts/data.html", form=form, export_form=ActionForm()), 200
     user = current_user._get_current_object()
     keys = privacy.erase_owner(user)

@@ -32,7 +32,7 @@ from .models import (
     LabelCheck,
     ProofDecision,
 )
-from .validation import UploadRejected, inspect_upload
+from .validation import Inspected, UploadRejected, inspect_upload
 
 # Who may add which kind of file, and while the request is in which statuses.
 OWNER_KINDS = {DesignKind.BEFORE, DesignKind.DOCUMENT}
@@ -60,15 +60,34 @@ def upload(
     req: ServiceRequest, user: User, kind: DesignKind, filename: str, data: bytes
 ) -> DesignFile:
     """Validate, clean and store one upload with its renditions and its timeline event."""
+    return store(req, user, kind, inspect(kind, filename, data), len(data))
+
+
+def inspect(kind: DesignKind, filename: str, data: bytes) -> Inspected:
+    """Judge and clean the bytes and make the renditions: the slow part, with no database.
+
+    Views call it inside `without_write_lock()` so decoding a 12-MP photo never holds the
+    write lock; `store` then writes the result.
+    """
     cfg = current_app.config
     if len(data) > cfg["UPLOAD_MAX_FILE_BYTES"]:
         raise UploadRejected("file_too_big")
+    return inspect_upload(data, filename, kind, cfg["UPLOAD_MAX_PIXELS"])
+
+
+def store(
+    req: ServiceRequest, user: User, kind: DesignKind, inspected: Inspected, size: int
+) -> DesignFile:
+    """Write an inspected upload: its files, its row and its timeline event (then flush).
+
+    `size` is the length of the bytes as sent, counted against the request's quota.
+    """
+    cfg = current_app.config
     used = db.session.scalar(
         select(func.coalesce(func.sum(DesignFile.size), 0)).where(DesignFile.request_id == req.id)
     )
-    if used + len(data) > cfg["UPLOAD_MAX_REQUEST_BYTES"]:
+    if used + size > cfg["UPLOAD_MAX_REQUEST_BYTES"]:
         raise UploadRejected("request_quota")
-    inspected = inspect_upload(data, filename, kind, cfg["UPLOAD_MAX_PIXELS"])
     version = None
     if kind is DesignKind.DRAFT:
         version = 1 + (

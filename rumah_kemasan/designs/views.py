@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import CATEGORY_LABELS
+from ..database import without_write_lock, writes
+from ..errors import Conflict
 from ..extensions import db
 from ..permissions import get_file_or_404, get_request_or_404, role_required
 from ..roles import Role
@@ -67,32 +69,48 @@ def upload_kinds(req) -> list[tuple[str, str]]:
 @bp.route("/requests/<code>/files", methods=["POST"])
 @login_required
 def upload(code: str):
+    # Checked and cleaned (the slow part: decoding, renditions) before the write lock is
+    # taken; what was decided from the request before is checked again once it is held.
+    with without_write_lock():
+        req = get_request_or_404(code)
+        form = UploadForm()
+        form.kind.choices = upload_kinds(req)
+        back = redirect(url_for("requests.detail", code=req.code, _anchor="files"), 303)
+        if not form.validate_on_submit():
+            if not form.kind.choices:
+                abort(403)
+            flash(_("Choose what you are adding and the files."), "error")
+            return back
+        kind = DesignKind(form.kind.data)
+        uploads = [
+            f for f in request.files.getlist(form.files.name) if f and f.filename is not None
+        ]
+        if not uploads:
+            flash(_("Choose at least one file."), "error")
+            return back
+        inspected, refused = [], []
+        for item in uploads:
+            data = item.read()
+            name = item.filename or ""
+            try:
+                inspected.append((services.inspect(kind, name, data), len(data)))
+            except UploadRejected as exc:
+                refused.append(_("%(name)s: %(why)s", name=_shown(name), why=_message(exc.code)))
     req = get_request_or_404(code)
-    form = UploadForm()
-    form.kind.choices = upload_kinds(req)
-    back = redirect(url_for("requests.detail", code=req.code, _anchor="files"), 303)
-    if not form.validate_on_submit():
-        if not form.kind.choices:
-            abort(403)
-        flash(_("Choose what you are adding and the files."), "error")
-        return back
-    kind = DesignKind(form.kind.data)
-    uploads = [f for f in request.files.getlist(form.files.name) if f and f.filename is not None]
-    if not uploads:
-        flash(_("Choose at least one file."), "error")
-        return back
-    added, refused = [], []
-    for item in uploads:
-        data = item.read()
-        name = item.filename or ""
+    if not services.may_upload(current_user, req, kind):
+        raise Conflict(req, _("The request changed while the files were being checked."))
+    added = []
+    for result, size in inspected:
         try:
-            design_file = services.upload(req, current_user, kind, name, data)
+            design_file = services.store(req, current_user, kind, result, size)
         except UploadRejected as exc:
             if exc.code == "storage_failed":
                 db.session.rollback()  # drops every file stored in this request
                 flash(_("Nothing was saved: %(why)s", why=_message(exc.code)), "error")
                 return back
-            refused.append(_("%(name)s: %(why)s", name=_shown(name), why=_message(exc.code)))
+            refused.append(
+                _("%(name)s: %(why)s", name=_shown(result.display_name), why=_message(exc.code))
+            )
             continue
         added.append(design_file.display_name)
     db.session.commit()
@@ -140,6 +158,7 @@ def _filename(design_file: DesignFile) -> dict[str, str]:
 
 
 @bp.route("/files/<int:file_id>")
+@writes  # someone else's photo or document: the download is audited
 @login_required
 def download(file_id: int):
     design_file = get_file_or_404(file_id)

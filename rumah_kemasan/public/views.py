@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -63,8 +63,26 @@ def healthz():
 
 @bp.route("/readyz")
 def readyz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ready"}
+    """Ready when the database answers `SELECT 1` within READYZ_TIMEOUT, whatever it does."""
+    from ..database import probe
+
+    if probe.ready(db.engine, current_app.config["READYZ_TIMEOUT"]):
+        return {"status": "ready"}
+    import logging
+    import secrets
+
+    from flask import g
+
+    from ..database import request_id
+    from ..extensions import login_manager
+
+    error_id = secrets.token_hex(4)
+    logging.getLogger(__name__).error(
+        "database unavailable error_id=%s request_id=%s path=/readyz", error_id, request_id()
+    )
+    g._login_user = login_manager.anonymous_user()  # the page must not need the database
+    body = render_template("errors/unavailable.html", error_id=error_id)
+    return body, 503, {"Retry-After": "5"}
 
 
 class TrackForm(FlaskForm):

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..accounts.forms import CATEGORY_LABELS, SCALE_LABELS
 from ..accounts.models import Unit
 from ..audit import services as audit
-from ..database import utcnow
+from ..database import long_statements, utcnow, without_write_lock, writes
 from ..extensions import db
 from ..logs import log_event
 from ..permissions import get_request_or_404, role_required
@@ -353,19 +353,26 @@ def _export(fmt: str):
             abort(403)
         unit_id, _units = _unit_filter()
         period = _period()
-        sheets = _report_sheets(unit_id, period)
-        name = f"laporan-{period.kind}-{period.first.isoformat()}"
         details = {"table": table, "unit": unit_id, **period.args()}
     else:
-        where = _export_list_where()
-        header = list(exports.REQUEST_COLUMNS)
-        stmt = exports.request_rows_select(where, db.engine.dialect.name)
-        rows = exports.request_rows(stmt, db.engine)  # lazy: opens nothing until read
-        sheets = [("requests", header, rows)]
-        name = f"permohonan-{stamp}"
         details = {"table": table, "filters": request.args.to_dict()}
+    # Counted and recorded in one write transaction, committed before the building starts:
+    # the write lock is held for the audit row only, not while the rows are read.
     audit.record(current_user, f"export.{table}.{fmt}", None, details)
     db.session.commit()
+    with without_write_lock():
+        if table == "report":
+            sheets = _report_sheets(unit_id, period)
+            name = f"laporan-{period.kind}-{period.first.isoformat()}"
+        else:
+            where = _export_list_where()
+            header = list(exports.REQUEST_COLUMNS)
+            stmt = exports.request_rows_select(where, db.engine.dialect.name)
+            rows = exports.request_rows(stmt, db.engine)  # lazy: opens nothing until read
+            sheets = [("requests", header, rows)]
+            name = f"permohonan-{stamp}"
+        if fmt == "xlsx":
+            path = exports.xlsx_file(sheets)
     filename = _safe_name(name) + "." + fmt
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -378,7 +385,6 @@ def _export(fmt: str):
         else:
             body = exports.csv_batches(header, exports.request_batches(stmt, db.engine))
         return Response(body, mimetype="text/csv", headers=headers)
-    path = exports.xlsx_file(sheets)
     return Response(
         exports.file_stream(path),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -395,6 +401,8 @@ def _report_csv(sheets):
 
 
 @bp.route("/reports/export.csv")
+@writes  # audits itself (and counts the audit rows for the rate limit)
+@long_statements
 @login_required
 @role_required(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 def export_csv():
@@ -402,6 +410,8 @@ def export_csv():
 
 
 @bp.route("/reports/export.xlsx")
+@writes  # audits itself (and counts the audit rows for the rate limit)
+@long_statements
 @login_required
 @role_required(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 def export_xlsx():
