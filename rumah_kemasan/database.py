@@ -1,8 +1,9 @@
 """Engine tuning shared by both databases: the SQLite recipe for safe concurrent writes, the
 timeouts that make a hung database fail fast, and what counts as "the database is unavailable".
 
-SQLite (docs/security.md, pitfall 9): a deferred transaction that reads and then writes fails at once with
-"database is locked" when another writer got there first, whatever busy_timeout says. Requests
+SQLite (docs/security.md, pitfall 9): a deferred transaction that reads and then writes fails
+at once with "database is locked" when another writer got there first, whatever busy_timeout
+says. Requests
 that may write (an unsafe method, or a view marked `@writes`, such as an export that audits
 itself) therefore open their transactions with BEGIN IMMEDIATE, which takes the write lock up
 front and waits (busy_timeout) for it instead of failing. Read-only requests keep deferred
