@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from ..accounts.forms import CATEGORY_LABELS
 from ..extensions import db
 from ..permissions import get_file_or_404, get_request_or_404, role_required
+from ..security import arg_int, arg_text, strip_forbidden_chars
 from ..service_requests.workflow import Role, Status
 from . import checklists, services, storage
 from .forms import KIND_LABELS, HandoverForm, UploadForm
@@ -208,7 +209,7 @@ def checklist(code: str, file_id: int):
         submitted = {
             item.code: (
                 request.form.get(f"result-{item.code}", ""),
-                request.form.get(f"reason-{item.code}", "")[:300],
+                strip_forbidden_chars(request.form.get(f"reason-{item.code}", ""))[:300],
             )
             for item in items
         }
@@ -260,8 +261,8 @@ def compare(code: str):
     req = get_request_or_404(code)
     files = [f for f in services.files_of(req) if f.is_image and _visible(f)]
     by_id = {f.id: f for f in files}
-    left = by_id.get(request.args.get("a", type=int))
-    right = by_id.get(request.args.get("b", type=int))
+    left = by_id.get(arg_int("a"))
+    right = by_id.get(arg_int("b"))
     if left is None:
         left = next((f for f in files if f.kind is DesignKind.BEFORE), files[0] if files else None)
     if right is None:
@@ -283,8 +284,8 @@ def _visible(design_file: DesignFile) -> bool:
 def gallery():
     from . import queries
 
-    category = request.args.get("category") or None
-    kecamatan = request.args.get("kecamatan") or None
+    category = arg_text("category", 40) or None
+    kecamatan = arg_text("kecamatan", 120) or None
     pairs = queries.gallery_pairs(category=category, kecamatan=kecamatan)
     return render_template(
         "designs/gallery.html",

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select, text
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -26,7 +25,7 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
 from ..formats import phone_last4
-from ..forms import ActionForm
+from ..forms import ActionForm, Form
 from ..notifications.models import TrackAttempt
 from ..security import client_address, safe_next
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
@@ -66,7 +65,7 @@ def readyz():
     return {"status": "ready"}
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(
         _l("Request code"),
         validators=[DataRequired(), Length(max=20)],

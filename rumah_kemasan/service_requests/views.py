@@ -23,7 +23,7 @@ from ..permissions import (
     visible_businesses,
 )
 from ..reports.filters import parse_report_args
-from ..security import small_int
+from ..security import arg_int, arg_text, small_int
 from . import queries, services, sla
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
@@ -91,7 +91,7 @@ def _parse_filters() -> queries.ListFilters:
         unassigned=assignee == "none",
         overdue=args.get("overdue") == "1",
         due_this_week=args.get("week") == "1",
-        text=(args.get("q") or "").strip()[:100],
+        text=arg_text("q", 100),
         sort=sort if sort in queries.SORTS else "newest",
         report=parse_report_args(args),
     )
@@ -100,17 +100,16 @@ def _parse_filters() -> queries.ListFilters:
 def _parse_cursor() -> queries.Cursor | None:
     raw = request.args.get("after", "")
     at, _sep, rid = raw.rpartition("_")
-    if not rid.isdigit():
-        return None
-    if small_int(rid) is None:
+    rid = small_int(rid)
+    if rid is None:
         return None
     if at == "none":
-        return None, int(rid)
+        return None, rid
     try:
         parsed = datetime.fromisoformat(at)
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(rid)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), rid
 
 
 def _format_cursor(cursor: queries.Cursor) -> str:
@@ -201,8 +200,8 @@ def new():
     if not form.business_id.choices:
         flash(_("Add your business profile first."), "info")
         return redirect(url_for("account.new_business"))
-    if request.method == "GET" and request.args.get("business", type=int):
-        form.business_id.data = request.args.get("business", type=int)
+    if request.method == "GET" and arg_int("business"):
+        form.business_id.data = arg_int("business")
     if form.validate_on_submit():
         req = services.file_request(_input_from(form), current_user)
         db.session.commit()
@@ -366,10 +365,7 @@ def transition(code: str):
     assignee = None
     if form.assignee_id.data:
         assignee = db.session.get(User, form.assignee_id.data)
-    try:
-        seen = int(form.version.data)
-    except ValueError:
-        abort(400)
+    seen = small_int(form.version.data) or abort(400)
     try:
         services.transition(
             req,
