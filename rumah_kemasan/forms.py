@@ -52,6 +52,15 @@ class Form(FlaskForm):
         return super().validate(extra)
 
 
+def refusal_message(form, default: str) -> str:
+    """What to flash when a form posted from another page is refused: the forbidden
+    characters message when that is the reason (a "write a comment" would mislead), else
+    `default`."""
+    if any(FORBIDDEN_CHARS_MESSAGE in field.errors for field in form):
+        return str(FORBIDDEN_CHARS_MESSAGE)
+    return default
+
+
 def form_int(value) -> int:
     """`coerce` for SelectField/RadioField of ids: bounded_int, ValueError when out of range."""
     number = bounded_int(value)

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.forms import CATEGORY_LABELS
 from ..extensions import db
+from ..forms import refusal_message
 from ..permissions import get_file_or_404, get_request_or_404, role_required
 from ..security import arg_int, arg_text, strip_forbidden_chars
 from ..service_requests.workflow import Role, Status
@@ -244,7 +245,7 @@ def handover(code: str):
         abort(409)
     form = HandoverForm()
     if not form.validate_on_submit():
-        flash(_("Write who received the results."), "error")
+        flash(refusal_message(form, _("Write who received the results.")), "error")
         return redirect(url_for("requests.detail", code=req.code), 303)
     services.record_handover(
         req, current_user, form.received_by.data, form.quantity.data, form.note.data

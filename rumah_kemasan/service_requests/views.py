@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
+from ..forms import FORBIDDEN_CHARS_MESSAGE, refusal_message
 from ..permissions import (
     can_act_on_request,
     can_make_owner_link,
@@ -359,6 +360,9 @@ def transition(code: str):
     req = get_request_or_404(code)
     form = TransitionForm()
     if not form.validate_on_submit() or form.target.data not in Status._value2member_map_:
+        if FORBIDDEN_CHARS_MESSAGE in form.note.errors:
+            flash(str(FORBIDDEN_CHARS_MESSAGE), "error")
+            return _back(req)
         abort(400)
     if not can_act_on_request(current_user, req):
         abort(403)
@@ -401,7 +405,7 @@ def add_comment(code: str):
     req = get_request_or_404(code)
     form = CommentForm()
     if not form.validate_on_submit():
-        flash(_("Write a comment first."), "error")
+        flash(refusal_message(form, _("Write a comment first.")), "error")
         return _back(req)
     if current_user.role == Role.ADMIN:
         abort(403)
@@ -424,7 +428,7 @@ def assign(code: str):
         )
     ]
     if not form.validate_on_submit():
-        flash(_("Choose a designer and give a reason."), "error")
+        flash(refusal_message(form, _("Choose a designer and give a reason.")), "error")
         return _back(req)
     try:
         services.assign(
