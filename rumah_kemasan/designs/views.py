@@ -169,7 +169,9 @@ def download(file_id: int):
 def preview(file_id: int):
     """Our own JPEG rendition, cached by the browser keyed on the file's content."""
     design_file = get_file_or_404(file_id)
-    size = request.args.get("size", "preview")
+    # Only two sizes exist; anything else is the preview (and never reaches the ETag, where
+    # a quote in it would be an error).
+    size = "thumb" if request.args.get("size") == "thumb" else "preview"
     key = design_file.thumb_key if size == "thumb" else design_file.preview_key
     if key is None:
         abort(404)
@@ -317,7 +319,9 @@ def gallery_image(request_id: int, side: str):
     if pair is None or side not in ("before", "after"):
         abort(404)
     design_file = pair.before if side == "before" else pair.after
-    size = request.args.get("size", "preview")
+    # Only two sizes exist; anything else is the preview (and never reaches the ETag, where
+    # a quote in it would be an error).
+    size = "thumb" if request.args.get("size") == "thumb" else "preview"
     key = design_file.thumb_key if size == "thumb" else design_file.preview_key
     response = _send(design_file, key, "image/jpeg", attachment=False)
     response.set_etag(f"{design_file.sha256[:32]}-{size}")

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..formats import phone_last4
 from ..forms import ActionForm, Form
 from ..notifications.models import TrackAttempt
-from ..security import client_address, safe_next
+from ..security import arg_text, client_address, safe_next
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 
 bp = Blueprint("public", __name__)
@@ -119,7 +119,7 @@ def track():
     """Public status check: request code + last four digits of the owner's phone."""
     form = TrackForm()
     if request.method == "GET":
-        form.code.data = (request.args.get("code") or "")[:20]
+        form.code.data = arg_text("code", 20)
         return render_template("public/track.html", form=form, req=None, not_found=False)
     if _track_throttled():
         body = render_template("public/track_throttled.html")
