@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote, quote_from_bytes, urlsplit
 
@@ -62,15 +63,17 @@ THROTTLE_TABLES = {LoginAttempt.__table__.name, TrackAttempt.__table__.name}
 
 # --- what the routes read --------------------------------------------------------------------
 
-_read: set[str] | None = None
+_read: set[tuple[str, str]] | None = None  # ("args" or "form", key)
 
 
 class _Recording(ImmutableMultiDict):
     """A MultiDict that notes every key asked for."""
 
+    where = "args"
+
     def _note(self, key):
         if _read is not None and isinstance(key, str):
-            _read.add(key)
+            _read.add((self.where, key))
 
     def get(self, key, default=None, type=None):
         self._note(key)
@@ -101,6 +104,7 @@ class RecordingRequest(Request):
         super()._load_form_data()
         if not isinstance(self.__dict__["form"], _Recording):
             self.__dict__["form"] = _Recording(self.__dict__["form"])
+            self.__dict__["form"].where = "form"
 
 
 class _Forms(HTMLParser):
@@ -218,15 +222,15 @@ def _encode(pairs: dict[str, bytes]) -> str:
 # --- the world -------------------------------------------------------------------------------
 
 
-def _survey(app, world, clients, rule, method, url, data):
-    """What `rule` (for each role) reads, given `data`."""
+def _survey(clients, url, method, data) -> dict[str, set[tuple[str, str]]]:
+    """What the route at `url` reads as each role, given `data`."""
     global _read
-    found: set[str] = set()
+    found = {}
     for role in ROLES:
         _read = set()
         resp = clients[role].open(url, method=method, data=data)
         resp.close()
-        found |= _read
+        found[role] = {k for k in _read if k[1] != "csrf_token"}
     _read = None
     return found
 
@@ -238,9 +242,31 @@ def fuzz_app(app):
     return app
 
 
-def test_no_input_crashes_or_changes_anything_when_refused(
-    fuzz_app, make_user, make_request, make_business, add_file, other_unit
-):
+@dataclass
+class Target:
+    """The fuzzed app: signed-in clients, routes, their URLs, form baselines, keys read."""
+
+    world: object
+    clients: dict
+    routes: list[tuple[str, str]]
+    urls: dict[tuple[str, str], str]
+    baseline: dict[str, dict[str, str]]
+    # (where, key) each route reads, by role: "args" or "form", and the key
+    keys: dict[tuple[str, str], dict[str, set[tuple[str, str]]]]
+
+    def read_by_any(self, rule: str, method: str) -> set[tuple[str, str]]:
+        return set().union(*self.keys[(rule, method)].values())
+
+    def base(self, rule: str, method: str) -> dict[str, str]:
+        """Valid form data for a POST (what the rendered form would send)."""
+        data = dict(self.baseline.get(self.urls[(rule, method)], {})) if method == "POST" else {}
+        if (rule, method) in DATA:
+            data |= DATA[(rule, method)](self.world)
+        return data
+
+
+@pytest.fixture
+def target(fuzz_app, make_user, make_request, make_business, add_file, other_unit) -> Target:
     app = fuzz_app
     world = build_world(make_user, make_request, make_business, add_file, other_unit)
     clients = {}
@@ -269,23 +295,71 @@ def test_no_input_crashes_or_changes_anything_when_refused(
             resp.close()
     for fields in baseline.values():
         fields.pop("csrf_token", None)
+    t = Target(world, clients, routes, urls, baseline, {})
 
     # What each route reads, found by running it (query keys on every route, form keys too).
-    keys: dict[tuple[str, str], list[str]] = {}
     for rule, method in routes:
-        url = urls[(rule, method)]
-        data = baseline.get(url, {}) if method == "POST" else {}
-        if (rule, method) in DATA:
-            data = data | DATA[(rule, method)](world)
-        keys[(rule, method)] = sorted(
-            _survey(app, world, clients, rule, method, url, data) - {"csrf_token"}
+        t.keys[(rule, method)] = _survey(
+            clients, urls[(rule, method)], method, t.base(rule, method)
         )
-    read_anything = {k: v for k, v in keys.items() if v}
-    assert len(read_anything) >= 25, keys  # the survey works (forms, filters, next, lang)
-    assert "q" in keys[("/requests", "GET")] and "before" in keys[("/audit", "GET")]
-    assert {"name", "area_id"} <= set(keys[("/account/businesses/new", "POST")])
+    read_anything = [route for route in routes if t.read_by_any(*route)]
+    assert len(read_anything) >= 25, t.keys  # the survey works (forms, filters, next, lang)
+    assert ("args", "q") in t.read_by_any("/requests", "GET")
+    assert ("args", "before") in t.read_by_any("/audit", "GET")
+    assert {("form", "name"), ("form", "area_id")} <= t.read_by_any(
+        "/account/businesses/new", "POST"
+    )
+    return t
 
-    ignore = lambda table, row: table in THROTTLE_TABLES  # noqa: E731
+
+def _ignore(table, row) -> bool:
+    return table in THROTTLE_TABLES
+
+
+def _stored_controls(tables: dict) -> list:
+    return [
+        (table, value)
+        for table, rows in tables.items()
+        if table not in THROTTLE_TABLES
+        for row in rows
+        for value in row
+        if has_forbidden_chars(value, multiline=True)
+    ]
+
+
+def test_every_field_of_every_form_refuses_a_nul(target):
+    """Deterministic: each key each POST route reads gets "a\x00b" in an otherwise valid
+    form, as every role: never a 500/503 (PostgreSQL refuses NUL in text), never stored."""
+    t = target
+    sent = 0
+    for rule, method in t.routes:
+        if method != "POST":
+            continue
+        for where, key in sorted(t.read_by_any(rule, method)):
+            if where != "form":
+                continue
+            before = snapshot(_ignore)
+            for role in ROLES:
+                if (where, key) not in t.keys[(rule, method)][role]:
+                    continue  # this role's form has no such field: an extra key is ignored
+                data = t.base(rule, method) | {key: "Teks\x00uji"}
+                resp = t.clients[role].post(t.urls[(rule, method)], data=data)
+                resp.close()
+                sent += 1
+                assert resp.status_code not in (500, 503), (role, rule, key)
+            after = snapshot(_ignore)
+            stored = _stored_controls(after)
+            assert not stored, (rule, key, stored[:3])
+            if key != "next":  # /lang: `next` is only a redirect target
+                changed = [n for n in before if before[n] != after.get(n)]
+                # A NUL in a field the view reads refuses the whole post.
+                assert not changed, (rule, key, changed)
+    assert sent > 150
+
+
+def test_no_input_crashes_or_changes_anything_when_refused(target):
+    t = target
+    world, clients, routes, urls, keys = t.world, t.clients, t.routes, t.urls, t.keys
     outage_log = []
 
     class _Outage(logging.Handler):
@@ -313,40 +387,39 @@ def test_no_input_crashes_or_changes_anything_when_refused(
                 name: quote_from_bytes(value, safe="") or "x"
             }
             url = fill(rule, world, overrides)
-        read = keys[(rule, method)]
-        base = baseline.get(urls[(rule, method)], {}) if method == "POST" else {}
-        if (rule, method) in DATA:
-            base = base | DATA[(rule, method)](world)
-        pairs = {k: str(v).encode() for k, v in base.items()}
-        candidates = sorted(set(read) | set(base)) or ["q"]
+        read = keys[(rule, method)][role]
+        base = t.base(rule, method)
+        sent_data = {
+            "args": {},
+            "form": {k: str(v).encode() for k, v in base.items()},
+        }
+        candidates = sorted(set(read) | {("form", k) for k in base}) or [("args", "q")]
         attacked = data.draw(
             st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True),
             label="keys",
         )
-        for key in attacked:
-            pairs[key] = data.draw(values, label=key)
+        for where, key in attacked:
+            sent_data[where][key] = data.draw(values, label=f"{where}:{key}")
         hostile_text = any(
-            has_forbidden_chars(pairs[k].decode("utf-8", "replace"), multiline=True)
-            for k in attacked
+            has_forbidden_chars(sent_data[w][k].decode("utf-8", "replace"), multiline=True)
+            for w, k in attacked
         )
-        before = snapshot(ignore)
+        pairs = sent_data
+        before = snapshot(_ignore)
         outage_log.clear()
-        if method == "GET":
-            query = _encode(pairs)
-            resp = clients[role].get(f"{url}?{query}" if query else url)
-        else:
-            resp = clients[role].open(
-                url,
-                method=method,
-                data=_encode(pairs),
-                content_type="application/x-www-form-urlencoded",
-            )
+        query = _encode(sent_data["args"])
+        resp = clients[role].open(
+            f"{url}?{query}" if query else url,
+            method=method,
+            data=_encode(sent_data["form"]) if method == "POST" else None,
+            content_type="application/x-www-form-urlencoded" if method == "POST" else None,
+        )
         status = resp.status_code
         body = resp.get_data(as_text=True) if resp.mimetype == "text/html" else ""
         resp.close()
         note(f"{role} {method} {url} {pairs!r} -> {status}")
         assert status not in (500, 503), f"{status}: {outage_log}"
-        after = snapshot(ignore)
+        after = snapshot(_ignore)
         refused = status >= 400 or (
             method == "POST" and status == 200 and 'aria-invalid="true"' in body
         )
@@ -354,14 +427,7 @@ def test_no_input_crashes_or_changes_anything_when_refused(
             changed = [t for t in before if before[t] != after.get(t)]
             assert not changed, f"refused ({status}) but changed {changed}"
         if hostile_text:
-            stored = [
-                (table, value)
-                for table, rows in after.items()
-                if table not in THROTTLE_TABLES
-                for row in rows
-                for value in row
-                if has_forbidden_chars(value, multiline=True)
-            ]
+            stored = _stored_controls(after)
             assert not stored, f"control characters stored: {stored[:3]}"
 
     sent: list[int] = []
