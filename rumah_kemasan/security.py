@@ -45,11 +45,21 @@ class Request(FlaskRequest):
 
     @cached_property
     def args(self) -> ImmutableMultiDict:
-        raw = FlaskRequest.args.fget(self)
         return ImmutableMultiDict(
             (strip_forbidden_chars(key), strip_forbidden_chars(value))
-            for key, value in raw.items(multi=True)
+            for key, value in self.raw_args.items(multi=True)
         )
+
+    @cached_property
+    def raw_args(self) -> ImmutableMultiDict:
+        """The query string as sent, for the one value judged rather than cleaned: `next`."""
+        return FlaskRequest.args.fget(self)
+
+
+def next_arg() -> str | None:
+    """The query string's `next` if it is a same-site path as sent: one with a control
+    character in it (a header-splitting or `/\t/evil` trick) is refused, not cleaned."""
+    return safe_next(request.raw_args.get("next"))
 
 
 CSP = (

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import get_business_or_404, role_required, visible_businesses
-from ..security import client_address, safe_next
+from ..security import client_address, next_arg
 from ..service_requests.workflow import Role
 from . import services
 from .forms import (
@@ -69,7 +69,7 @@ def register():
 @auth_bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+        return redirect(next_arg() or url_for("public.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -82,7 +82,7 @@ def login():
         if user is not None:
             db.session.commit()
             _start_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+            return redirect(next_arg() or url_for("public.home"))
         db.session.commit()
         flash(_("The login or password is not correct."), "error")
         status = 200

@@ -100,6 +100,13 @@ class RecordingRequest(Request):
             d["_recording_args"] = _Recording(Request.args.fget(self))
         return d["_recording_args"]
 
+    @property
+    def raw_args(self):
+        d = self.__dict__
+        if "_recording_raw_args" not in d:
+            d["_recording_raw_args"] = _Recording(Request.raw_args.fget(self))
+        return d["_recording_raw_args"]
+
     def _load_form_data(self) -> None:
         super()._load_form_data()
         if not isinstance(self.__dict__["form"], _Recording):
