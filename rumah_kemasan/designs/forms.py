@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import REQUIRED
 from ..forms import Form, IntegerField
@@ -34,6 +34,7 @@ class HandoverForm(Form):
     )
     quantity = IntegerField(
         _l("Quantity handed over"),
-        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+        validators=[Optional()],
+        maximum=1_000_000,
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -11,7 +11,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
 from ..formats import normalize_phone
@@ -52,10 +52,8 @@ class RequestForm(Form):
     )
     quantity = IntegerField(
         _l("Quantity to print"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=1_000_000, message=_l("Enter a number of at least 1.")),
-        ],
+        validators=[Optional()],
+        maximum=1_000_000,
         description=_l("Only for printing services."),
     )
     packaging_type = StringField(

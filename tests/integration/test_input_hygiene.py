@@ -232,3 +232,24 @@ def test_login_and_next_with_control_characters(client, make_user):
         assert resp.status_code == 302, target
         assert urlsplit(resp.headers["Location"]).path == "/", target
     assert client.get("/auth/login?next=/requests").headers["Location"].endswith("/requests")
+
+
+def test_a_quantity_out_of_range_is_refused_with_the_range(
+    client, login_as, make_user, make_business, service
+):
+    from rumah_kemasan.service_requests.models import ServiceRequest
+    from tests.integration.security_world import request_form
+
+    owner = make_user(Role.OWNER, locale="en")
+    business = make_business(owner)
+    printing = service("CETAK-STIKER")
+    login_as(owner)
+    for quantity in (HUGE, "0", "-3", "1000001", "²"):
+        data = request_form(business.id, printing.id, quantity=quantity, packaging_type="Stiker")
+        resp = client.post("/requests/new", data=data)
+        assert resp.status_code == 200, quantity
+        page = resp.get_data(as_text=True)
+        assert "Enter a whole number from 1 to 1,000,000." in page, quantity
+        assert f'value="{html.escape(quantity)}"' in page, quantity  # what was typed stays
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(ServiceRequest.id))) == 0
