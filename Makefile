@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint format translations extract bench load clean
+.PHONY: run test fuzz lint format translations extract bench load clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ run: translations
 
 test: translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Longer property-based fuzzing of every route, role, form field and query parameter (the
+# suite runs a short derandomized pass): a random seed each run, FUZZ_EXAMPLES per database.
+# Set TEST_DATABASE_URL to fuzz PostgreSQL too. See docs/input.md.
+FUZZ_EXAMPLES ?= 2000
+fuzz: translations
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/integration/test_fuzz.py -x -q $(PYTEST_ARGS)
 
 # Lint, format, the import contracts (pyproject.toml, [tool.importlinter]) and the type checker
 # (strict on the pure modules and permissions.py, basic elsewhere). .ci/run runs it.

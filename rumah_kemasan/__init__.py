@@ -21,6 +21,9 @@ def create_app(config: str | dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from .security import Request
+
+    app.request_class = Request  # query strings without control characters (security.py)
     app.config.from_object(CONFIGS[name])
     app.config["CONFIG_NAME"] = name
     if isinstance(config, dict):

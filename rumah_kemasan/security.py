@@ -9,12 +9,61 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, request, session
+from flask import Request as FlaskRequest
 from flask.globals import request_ctx
 from flask_login import current_user, logout_user
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Characters no typed text holds (docs/input.md): C0 controls, DEL, C1 controls, and the bidi
+# embeddings, overrides and isolates that display text in another order than it is stored.
+# PostgreSQL refuses NUL in text; the rest would mislead whoever reads the text later.
+# A textarea may hold tab, newline and carriage return.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_FORBIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def has_forbidden_chars(text: str, *, multiline: bool = False) -> bool:
+    """True when `text` holds a character no form or query string may carry."""
+    return (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).search(text) is not None
+
+
+def strip_forbidden_chars(text: str, *, multiline: bool = False) -> str:
+    """`text` without the characters `has_forbidden_chars` looks for."""
+    return (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).sub("", text)
+
+
+class Request(FlaskRequest):
+    """The app's request: query-string keys and values come without forbidden characters.
+
+    Stripped, not refused: a search box, a filter link or `next` cannot show an error, and a
+    value made of such characters means nothing anyway. Forms are not touched here: their
+    fields refuse such text with a message (rumah_kemasan.forms.Form).
+    """
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict(
+            (strip_forbidden_chars(key), strip_forbidden_chars(value))
+            for key, value in self.raw_args.items(multi=True)
+        )
+
+    @cached_property
+    def raw_args(self) -> ImmutableMultiDict:
+        """The query string as sent, for the one value judged rather than cleaned: `next`."""
+        return FlaskRequest.args.fget(self)
+
+
+def next_arg() -> str | None:
+    """The query string's `next` if it is a same-site path as sent: one with a control
+    character in it (a header-splitting or `/\t/evil` trick) is refused, not cleaned."""
+    return safe_next(request.raw_args.get("next"))
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -79,6 +128,15 @@ def init_security(app: Flask) -> None:
         session["_started"] = started
         session["_seen"] = now
 
+    @app.before_request
+    def _refuse_control_characters_in_paths():
+        # No code, token or file name holds a control character: such an address names nothing.
+        if request.view_args and any(
+            isinstance(value, str) and has_forbidden_chars(value)
+            for value in request.view_args.values()
+        ):
+            abort(404)
+
     @app.after_request
     def _headers(response):
         h = response.headers
@@ -120,10 +178,39 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
-def small_int(value) -> int | None:
-    """A positive id from a query string, or None when absent, malformed or out of range."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+def bounded_int(value, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """THE way user input becomes an integer (URLs, query strings, forms: docs/input.md).
+
+    ASCII digits with an optional minus sign (no "²", "١", "1_000" or "1e5", which int()
+    would take or choke on), within [minimum, maximum], so that no number reaches the
+    database that its column cannot hold. None when absent, malformed or out of range.
+    An int passes through the same range check.
+    """
+    if isinstance(value, bool):
         return None
-    return number if 0 < number <= MAX_ID else None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if minimum <= number <= maximum else None
+
+
+def small_int(value) -> int | None:
+    """A positive id (1..MAX_ID), or None when absent, malformed or out of range."""
+    return bounded_int(value)
+
+
+def arg_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """An integer from the query string (see bounded_int); None when absent or invalid."""
+    return bounded_int(request.args.get(name), minimum=minimum, maximum=maximum)
+
+
+def arg_text(name: str, max_length: int = 100) -> str:
+    """Text from the query string: forbidden characters already stripped (see Request),
+    surrounding spaces trimmed, cut to `max_length`."""
+    return (request.args.get(name) or "").strip()[:max_length]

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db, login_manager
+from ..security import small_int
 from .models import User
 
 
@@ -20,9 +21,10 @@ def init_login(app: Flask) -> None:
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
         uid, _, token = user_id.partition(":")
-        if not uid.isdigit() or not token:
+        uid = small_int(uid)
+        if uid is None or not token:
             return None
-        user = db.session.get(User, int(uid))
+        user = db.session.get(User, uid)
         if user is None or not user.active or not user.token_matches(token):
             return None
         return user

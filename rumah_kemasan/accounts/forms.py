@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -31,7 +30,7 @@ from ..formats import (
     normalize_phone,
     normalize_pirt,
 )
-from ..forms import Normalized, StrongPassword
+from ..forms import Form, Normalized, StrongPassword, form_int
 from .models import BusinessScale, IdentityDocument, ProductCategory
 
 REQUIRED = _l("This field is required.")
@@ -51,7 +50,7 @@ SCALE_LABELS = {
 }
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     phone = TelField(
         _l("WhatsApp number"),
@@ -84,7 +83,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("E-mail or WhatsApp number"), validators=[DataRequired(REQUIRED), Length(max=254)]
     )
@@ -92,13 +91,13 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     login = StringField(
         _l("E-mail or WhatsApp number"), validators=[DataRequired(REQUIRED), Length(max=254)]
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(REQUIRED), StrongPassword()],
@@ -123,7 +122,7 @@ class ChangePasswordForm(NewPasswordForm):
             raise ValidationError(_l("The current password is not correct."))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(
         _l("E-mail (optional)"),
@@ -136,7 +135,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
 
 
-class BusinessForm(FlaskForm):
+class BusinessForm(Form):
     name = StringField(_l("Business name"), validators=[DataRequired(REQUIRED), Length(max=160)])
     category = SelectField(
         _l("Main product category"),
@@ -168,7 +167,7 @@ class BusinessForm(FlaskForm):
     )
     area_id = SelectField(
         _l("Desa / kelurahan"),
-        coerce=int,
+        coerce=form_int,
         validators=[DataRequired(_l("Choose the desa or kelurahan."))],
     )
     banjar = StringField(_l("Banjar (optional)"), validators=[Length(max=120)])
@@ -181,7 +180,7 @@ class BusinessForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     """Erasing one's account: the password again, and an explicit confirmation."""
 
     password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
@@ -205,7 +204,7 @@ DOCUMENT_LABELS = {
 }
 
 
-class IdentityCheckForm(FlaskForm):
+class IdentityCheckForm(Form):
     """What the staff member saw at the counter before an owner's account is recovered."""
 
     document = SelectField(
@@ -231,5 +230,5 @@ class IdentityCheckForm(FlaskForm):
     )
 
 
-class RecoveryDecisionForm(FlaskForm):
+class RecoveryDecisionForm(Form):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])

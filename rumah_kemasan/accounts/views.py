@@ -14,7 +14,7 @@ from ..i18n import current_locale
 from ..logs import log_event
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..roles import Role
-from ..security import client_address, safe_next
+from ..security import client_address, next_arg
 from ..service_requests.sla import format_wita
 from . import recovery, services
 from .forms import (
@@ -78,7 +78,7 @@ def register():
 @auth_bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+        return redirect(next_arg() or url_for("public.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -109,7 +109,7 @@ def login():
                     ),
                     "error",
                 )
-            return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+            return redirect(next_arg() or url_for("public.home"))
         db.session.commit()
         flash(_("The login or password is not correct."), "error")
         status = 200

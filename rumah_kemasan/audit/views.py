@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..permissions import role_required, visible_audit
 from ..roles import Role
+from ..security import arg_int, arg_text
 from .models import AuditLog
 
 bp = Blueprint("audit", __name__)
@@ -21,10 +22,10 @@ def index():
     from flask_login import current_user
 
     stmt = visible_audit(current_user).options(joinedload(AuditLog.actor))
-    action = (request.args.get("action") or "").strip()[:60]
+    action = arg_text("action", 60)
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action, autoescape=True))
-    before = request.args.get("before", type=int)
+    before = arg_int("before")
     if before:
         stmt = stmt.where(AuditLog.id < before)
     rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(PAGE_SIZE + 1)))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import REQUIRED
+from ..forms import Form, IntegerField
 from .models import DesignKind
 
 KIND_LABELS = {
@@ -20,7 +20,7 @@ KIND_LABELS = {
 }
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     kind = SelectField(_l("What are you adding?"), validators=[DataRequired(REQUIRED)])
     files = MultipleFileField(
         _l("Files"),
@@ -28,12 +28,13 @@ class UploadForm(FlaskForm):
     )
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     received_by = StringField(
         _l("Received by (name)"), validators=[DataRequired(REQUIRED), Length(max=120)]
     )
     quantity = IntegerField(
         _l("Quantity handed over"),
-        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+        validators=[Optional()],
+        maximum=1_000_000,
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -24,8 +24,10 @@ from ..accounts.forms import CATEGORY_LABELS
 from ..database import without_write_lock, writes
 from ..errors import Conflict
 from ..extensions import db
+from ..forms import refusal_message
 from ..permissions import get_file_or_404, get_request_or_404, role_required
 from ..roles import Role
+from ..security import arg_int, arg_text, strip_forbidden_chars
 from ..service_requests.workflow import Status
 from . import checklists, services, storage
 from .forms import KIND_LABELS, HandoverForm, UploadForm
@@ -187,7 +189,9 @@ def download(file_id: int):
 def preview(file_id: int):
     """Our own JPEG rendition, cached by the browser keyed on the file's content."""
     design_file = get_file_or_404(file_id)
-    size = request.args.get("size", "preview")
+    # Only two sizes exist; anything else is the preview (and never reaches the ETag, where
+    # a quote in it would be an error).
+    size = "thumb" if request.args.get("size") == "thumb" else "preview"
     key = design_file.thumb_key if size == "thumb" else design_file.preview_key
     if key is None:
         abort(404)
@@ -228,7 +232,7 @@ def checklist(code: str, file_id: int):
         submitted = {
             item.code: (
                 request.form.get(f"result-{item.code}", ""),
-                request.form.get(f"reason-{item.code}", "")[:300],
+                strip_forbidden_chars(request.form.get(f"reason-{item.code}", ""))[:300],
             )
             for item in items
         }
@@ -263,7 +267,7 @@ def handover(code: str):
         abort(409)
     form = HandoverForm()
     if not form.validate_on_submit():
-        flash(_("Write who received the results."), "error")
+        flash(refusal_message(form, _("Write who received the results.")), "error")
         return redirect(url_for("requests.detail", code=req.code), 303)
     services.record_handover(
         req, current_user, form.received_by.data, form.quantity.data, form.note.data
@@ -280,8 +284,8 @@ def compare(code: str):
     req = get_request_or_404(code)
     files = [f for f in services.files_of(req) if f.is_image and _visible(f)]
     by_id = {f.id: f for f in files}
-    left = by_id.get(request.args.get("a", type=int))
-    right = by_id.get(request.args.get("b", type=int))
+    left = by_id.get(arg_int("a"))
+    right = by_id.get(arg_int("b"))
     if left is None:
         left = next((f for f in files if f.kind is DesignKind.BEFORE), files[0] if files else None)
     if right is None:
@@ -303,8 +307,8 @@ def _visible(design_file: DesignFile) -> bool:
 def gallery():
     from . import queries
 
-    category = request.args.get("category") or None
-    kecamatan = request.args.get("kecamatan") or None
+    category = arg_text("category", 40) or None
+    kecamatan = arg_text("kecamatan", 120) or None
     pairs = queries.gallery_pairs(category=category, kecamatan=kecamatan)
     return render_template(
         "designs/gallery.html",
@@ -335,7 +339,9 @@ def gallery_image(request_id: int, side: str):
     if pair is None or side not in ("before", "after"):
         abort(404)
     design_file = pair.before if side == "before" else pair.after
-    size = request.args.get("size", "preview")
+    # Only two sizes exist; anything else is the preview (and never reaches the ETag, where
+    # a quote in it would be an error).
+    size = "thumb" if request.args.get("size") == "thumb" else "preview"
     key = design_file.thumb_key if size == "thumb" else design_file.preview_key
     response = _send(design_file, key, "image/jpeg", attachment=False)
     response.set_etag(f"{design_file.sha256[:32]}-{size}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 
+from ..forms import Form
 from .models import Delivery, EmailTopic
 from .preferences import DELIVERY_LABELS, TOPIC_LABELS, choices, topics_for
 
@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from ..accounts.models import User
 
 
-def preferences_form(user: User) -> FlaskForm:
+def preferences_form(user: User) -> Form:
     """A form with one select per topic, filled with the user's current choices."""
 
-    class PreferencesForm(FlaskForm):
+    class PreferencesForm(Form):
         pass
 
     for topic in topics_for(user):
@@ -34,5 +34,5 @@ def preferences_form(user: User) -> FlaskForm:
     return PreferencesForm(data=current)
 
 
-def wanted(form: FlaskForm, user: User) -> dict[EmailTopic, Delivery]:
+def wanted(form: Form, user: User) -> dict[EmailTopic, Delivery]:
     return {t: Delivery(form[t.value].data) for t in topics_for(user)}

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -26,10 +25,10 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
 from ..formats import phone_last4
-from ..forms import ActionForm
+from ..forms import ActionForm, Form
 from ..logs import log_event
 from ..notifications.models import TrackAttempt
-from ..security import client_address, safe_next
+from ..security import arg_text, client_address, safe_next
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 
 bp = Blueprint("public", __name__)
@@ -85,7 +84,7 @@ def readyz():
     return body, 503, {"Retry-After": "5"}
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(
         _l("Request code"),
         validators=[DataRequired(), Length(max=20)],
@@ -139,7 +138,7 @@ def track():
     """Public status check: request code + last four digits of the owner's phone."""
     form = TrackForm()
     if request.method == "GET":
-        form.code.data = (request.args.get("code") or "")[:20]
+        form.code.data = arg_text("code", 20)
         return render_template("public/track.html", form=form, req=None, not_found=False)
     if _track_throttled():
         log_event("track.throttled", address=client_address())

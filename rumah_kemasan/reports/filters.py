@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, select
 
 from ..accounts.models import Area, Business, BusinessScale, ProductCategory
+from ..security import bounded_int
 from ..service_requests.models import ServiceRequest
 from ..service_requests.workflow import OPEN_STATUSES, Status
 from .periods import AGE_BUCKETS, age_bounds, date_range_utc, parse_date
@@ -66,11 +67,10 @@ def parse_report_args(args) -> ReportFilters:
     category = args.get("category")
     scale = args.get("scale")
     area = args.get("area") or None
-    if area is not None and area != "none" and not area.isdigit():
-        area = None
-    unit = args.get("unit") or ""
+    if area is not None and area != "none":
+        area = str(bounded_int(area) or "") or None
     return ReportFilters(
-        unit_id=int(unit) if unit.isdigit() else None,
+        unit_id=bounded_int(args.get("unit")),
         open_only=args.get("open") == "1",
         submitted_from=parse_date(args.get("submitted_from")),
         submitted_to=parse_date(args.get("submitted_to")),
@@ -158,7 +158,7 @@ def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -
     elif f.area:
         out.append(
             ServiceRequest.business_id.in_(
-                select(Business.id).where(Business.area_id == int(f.area))
+                select(Business.id).where(Business.area_id == bounded_int(f.area))
             )
         )
     if f.kecamatan:

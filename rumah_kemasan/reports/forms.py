@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ..forms import Form, form_int
 from .models import AgeGroup, Education, Gender, Occupation
 
 REQUIRED = _l("This field is required.")
@@ -112,12 +112,12 @@ def _element(i: int) -> RadioField:
     return RadioField(
         question,
         choices=[(score, answers[score - 1]) for score in (1, 2, 3, 4)],
-        coerce=int,
+        coerce=form_int,
         validators=[InputRequired(ANSWER)],
     )
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     gender = SelectField(
         _l("Gender"), choices=_choices(GENDER_LABELS), validators=[DataRequired(REQUIRED)]
     )

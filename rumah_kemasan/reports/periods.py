@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..security import bounded_int
+
 KINDS = ("month", "quarter", "year")
 DEFAULT_TZ = "Asia/Makassar"
 
@@ -83,20 +85,17 @@ def period_of(kind: str, day: date) -> Period:
 def parse_period(kind: str | None, year: str | None, n: str | None, today: date) -> Period:
     """A period from query-string values; anything missing or invalid means the current one."""
     kind = kind if kind in KINDS else "month"
-    try:
-        y = int(year) if year else today.year
-        if not 2000 <= y <= 2100:
-            raise ValueError
-        num = int(n) if n else None
-    except ValueError:
+    y = bounded_int(year, minimum=2000, maximum=2100) if year else today.year
+    if y is None:
         return period_of(kind, today)
+    num = bounded_int(n, minimum=1, maximum=12) if n else None
     if kind == "year":
         return period_of(kind, date(y, 1, 1))
     if kind == "quarter":
-        if num is None or not 1 <= num <= 4:
+        if num is None or num > 4:
             return period_of(kind, today if y == today.year else date(y, 1, 1))
         return period_of(kind, date(y, (num - 1) * 3 + 1, 1))
-    if num is None or not 1 <= num <= 12:
+    if num is None:
         return period_of(kind, today if y == today.year else date(y, 1, 1))
     return period_of(kind, date(y, num, 1))
 

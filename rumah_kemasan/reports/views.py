@@ -28,6 +28,7 @@ from ..extensions import db
 from ..logs import log_event
 from ..permissions import get_request_or_404, role_required
 from ..roles import Role
+from ..security import arg_int
 from ..service_requests.queries import request_list
 from ..service_requests.workflow import Status
 from . import exports, queries, services
@@ -107,7 +108,7 @@ def _unit_filter() -> tuple[int | None, list[Unit]]:
     """The unit an admin chose (None: all units) and the choices; supervisors get their own."""
     if current_user.role == Role.ADMIN:
         units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
-        chosen = request.args.get("unit", type=int)
+        chosen = arg_int("unit")
         return (chosen if any(u.id == chosen for u in units) else None), units
     return None, []
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
 from ..formats import normalize_phone
-from ..forms import Normalized
+from ..forms import Form, IntegerField, Normalized, form_int
 from .models import TargetMarket
 
 MARKET_LABELS = {
@@ -27,9 +25,11 @@ MARKET_LABELS = {
 }
 
 
-class RequestForm(FlaskForm):
-    business_id = SelectField(_l("Business"), coerce=int, validators=[DataRequired(REQUIRED)])
-    service_type_id = SelectField(_l("Service"), coerce=int, validators=[DataRequired(REQUIRED)])
+class RequestForm(Form):
+    business_id = SelectField(_l("Business"), coerce=form_int, validators=[DataRequired(REQUIRED)])
+    service_type_id = SelectField(
+        _l("Service"), coerce=form_int, validators=[DataRequired(REQUIRED)]
+    )
     product_name = StringField(
         _l("Product name"), validators=[DataRequired(REQUIRED), Length(max=160)]
     )
@@ -52,10 +52,8 @@ class RequestForm(FlaskForm):
     )
     quantity = IntegerField(
         _l("Quantity to print"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=1_000_000, message=_l("Enter a number of at least 1.")),
-        ],
+        validators=[Optional()],
+        maximum=1_000_000,
         description=_l("Only for printing services."),
     )
     packaging_type = StringField(
@@ -82,25 +80,25 @@ class RequestForm(FlaskForm):
         return ok
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     target = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
     internal = BooleanField(_l("Internal note (staff only)"))
     assignee_id = SelectField(
-        _l("Designer"), coerce=int, validate_choice=False, validators=[Optional()]
+        _l("Designer"), coerce=form_int, validate_choice=False, validators=[Optional()]
     )
     proof_sha256 = HiddenField(validators=[Optional(), Length(max=64)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(max=4000)])
     internal = BooleanField(_l("Internal note (staff only)"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     version = HiddenField(validators=[DataRequired()])
-    assignee_id = SelectField(_l("Designer"), coerce=int, validators=[DataRequired(REQUIRED)])
+    assignee_id = SelectField(_l("Designer"), coerce=form_int, validators=[DataRequired(REQUIRED)])
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
 
 
@@ -128,7 +126,7 @@ class WalkInForm(RequestForm):
     )
     area_id = SelectField(
         _l("Desa / kelurahan"),
-        coerce=int,
+        coerce=form_int,
         validators=[DataRequired(_l("Choose the desa or kelurahan."))],
     )
     consent = BooleanField(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,12 +149,24 @@ def request_list(
         stmt = stmt.where(_after(sort, after))
     text = filters.text.strip()
     if text:
-        stmt = stmt.where(_text_match(stmt, f"%{text.lower()}%", sort, limit))
+        stmt = stmt.where(_text_match(stmt, text.lower(), sort, limit))
     return _with_card_data(stmt).order_by(*_order(sort)).limit(limit)
 
 
-def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
-    """Code, product, business or owner name contains the text (case-insensitive).
+# The text is searched literally: %, _ and the escape character itself are escaped in the
+# LIKE pattern, so "100%" finds "100%" and "a_b" finds "a_b", on both databases.
+LIKE_ESCAPE = "/"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern (with ESCAPE LIKE_ESCAPE) matching values that contain `text`."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return f"%{text}%"
+
+
+def _text_match(filtered: Select, text: str, sort: str, limit: int | None):
+    """Code, product, business or owner name contains the text (case-insensitive, literally).
 
     The business and owner conditions are plain IN lists (computed once), not correlated
     EXISTS per row. On PostgreSQL each of the four conditions becomes its own small query
@@ -169,14 +180,17 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
     (A database made by `create_all` has no search tables: plain conditions then.)
     """
     postgresql = db.engine.dialect.name == "postgresql"
+    like = like_contains(text)
 
     def contains(col):
         # SQLite's LIKE already ignores ASCII case, and its lower() folds nothing more, so
         # `col LIKE p` equals `lower(col) LIKE lower(p)` there at half the cost of a scan.
-        return col.ilike(like) if postgresql else col.like(like)
+        if postgresql:
+            return col.ilike(like, escape=LIKE_ESCAPE)
+        return col.like(like, escape=LIKE_ESCAPE)
 
     if not postgresql and _search_table_exists():
-        ids = _sqlite_search_ids(like)
+        ids = _sqlite_search_ids(text)
         if ids is not None:
             return ServiceRequest.id.in_(ids)
         # Common or short: walk the list, each row checked against its copied texts (one
@@ -186,7 +200,7 @@ def _text_match(filtered: Select, like: str, sort: str, limit: int | None):
         return (
             select(literal(1))
             .where(texts.id == ServiceRequest.id)
-            .where(or_(*(texts[column].like(like) for column in SEARCH_COLUMNS)))
+            .where(or_(*(contains(texts[column]) for column in SEARCH_COLUMNS)))
             .exists()
         )
     conditions = [
@@ -220,24 +234,28 @@ SEARCH_RARE_MAX = 2000
 _has_search_table: dict[str, bool] = {}
 
 
-def _sqlite_search_ids(like: str) -> list[int] | None:
-    """Ids of every request whose searchable text is LIKE `like`, from the FTS5 index.
+def _sqlite_search_ids(text: str) -> list[int] | None:
+    """Ids of every request whose searchable text contains `text`, from the FTS5 index.
 
-    The trigram index gives the candidates, the requests whose text holds every run of three
-    or more characters between the pattern's wildcards (case folded, so a superset of the
-    matches), at most SEARCH_RARE_MAX of them, from the index alone; then each candidate is
-    checked with SQLite's own LIKE on the copies of the four columns, so the ids are
-    exactly those of LIKE on the source columns. Whole rows are matched, not one column at a
-    time: a column filter makes FTS5 read a common trigram's whole list to find that column.
+    The trigram index gives the candidates, the requests whose text holds `text` (case
+    folded, so a superset of the matches), at most SEARCH_RARE_MAX of them, from the index
+    alone; then each candidate is checked with SQLite's own LIKE on the copies of the four
+    columns, so the ids are exactly those of LIKE on the source columns. Whole rows are
+    matched, not one column at a time: a column filter makes FTS5 read a common trigram's
+    whole list to find that column.
 
-    None when the index cannot answer better than a scan: no run of three characters
-    without a wildcard, a common text (SEARCH_RARE_MAX candidates or more), or a database
-    without the index (built by `create_all`).
+    The text goes to MATCH as one FTS5 string (double quotes doubled), so quotes, AND, OR,
+    NEAR(, * and parentheses are characters to find, not query syntax. A NUL cannot be
+    put in an FTS5 string (the query parser stops there): such a text is left to the scan.
+
+    None when the index cannot answer better than a scan: fewer than three characters, a
+    NUL, a common text (SEARCH_RARE_MAX candidates or more), or a database without the
+    index (built by `create_all`).
     """
-    runs = [run for run in re.split("[%_]", like) if len(run) >= 3]
-    if not runs or not _search_table_exists():
+    if len(text) < 3 or "\x00" in text or not _search_table_exists():
         return None
-    match = " AND ".join('"' + run.replace('"', '""') + '"' for run in runs)
+    match = '"' + text.replace('"', '""') + '"'
+
     lookup = sql_text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :m LIMIT :cap")
     candidates = db.session.scalars(lookup, {"m": match, "cap": SEARCH_RARE_MAX}).all()
     if len(candidates) >= SEARCH_RARE_MAX:
@@ -248,7 +266,14 @@ def _sqlite_search_ids(like: str) -> list[int] | None:
     check = (
         select(texts.id)
         .where(texts.id.in_(candidates))
-        .where(or_(*(texts[column].like(like) for column in SEARCH_COLUMNS)))
+        .where(
+            or_(
+                *(
+                    texts[column].like(like_contains(text), escape=LIKE_ESCAPE)
+                    for column in SEARCH_COLUMNS
+                )
+            )
+        )
         .order_by(texts.id)
     )
     return list(db.session.scalars(check))

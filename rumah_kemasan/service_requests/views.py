@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
+from ..forms import FORBIDDEN_CHARS_MESSAGE, refusal_message
 from ..permissions import (
     can_act_on_request,
     can_make_owner_link,
@@ -25,7 +26,7 @@ from ..permissions import (
 )
 from ..reports.filters import parse_report_args
 from ..roles import Role
-from ..security import small_int
+from ..security import arg_int, arg_text, small_int
 from . import queries, services, sla
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
@@ -93,7 +94,7 @@ def _parse_filters() -> queries.ListFilters:
         unassigned=assignee == "none",
         overdue=args.get("overdue") == "1",
         due_this_week=args.get("week") == "1",
-        text=(args.get("q") or "").strip()[:100],
+        text=arg_text("q", 100),
         sort=sort if sort in queries.SORTS else "newest",
         report=parse_report_args(args),
     )
@@ -102,17 +103,16 @@ def _parse_filters() -> queries.ListFilters:
 def _parse_cursor() -> queries.Cursor | None:
     raw = request.args.get("after", "")
     at, _sep, rid = raw.rpartition("_")
-    if not rid.isdigit():
-        return None
-    if small_int(rid) is None:
+    rid = small_int(rid)
+    if rid is None:
         return None
     if at == "none":
-        return None, int(rid)
+        return None, rid
     try:
         parsed = datetime.fromisoformat(at)
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(rid)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), rid
 
 
 def _format_cursor(cursor: queries.Cursor) -> str:
@@ -203,8 +203,8 @@ def new():
     if not form.business_id.choices:
         flash(_("Add your business profile first."), "info")
         return redirect(url_for("account.new_business"))
-    if request.method == "GET" and request.args.get("business", type=int):
-        form.business_id.data = request.args.get("business", type=int)
+    if request.method == "GET" and arg_int("business"):
+        form.business_id.data = arg_int("business")
     if form.validate_on_submit():
         req = services.file_request(_input_from(form), current_user)
         db.session.commit()
@@ -365,16 +365,16 @@ def transition(code: str):
     req = get_request_or_404(code)
     form = TransitionForm()
     if not form.validate_on_submit() or form.target.data not in Status._value2member_map_:
+        if FORBIDDEN_CHARS_MESSAGE in form.note.errors:
+            flash(str(FORBIDDEN_CHARS_MESSAGE), "error")
+            return _back(req)
         abort(400)
     if not can_act_on_request(current_user, req):
         abort(403)
     assignee = None
     if form.assignee_id.data:
         assignee = db.session.get(User, form.assignee_id.data)
-    try:
-        seen = int(form.version.data)
-    except ValueError:
-        abort(400)
+    seen = small_int(form.version.data) or abort(400)
     try:
         services.transition(
             req,
@@ -410,7 +410,7 @@ def add_comment(code: str):
     req = get_request_or_404(code)
     form = CommentForm()
     if not form.validate_on_submit():
-        flash(_("Write a comment first."), "error")
+        flash(refusal_message(form, _("Write a comment first.")), "error")
         return _back(req)
     if current_user.role == Role.ADMIN:
         abort(403)
@@ -433,7 +433,7 @@ def assign(code: str):
         )
     ]
     if not form.validate_on_submit():
-        flash(_("Choose a designer and give a reason."), "error")
+        flash(refusal_message(form, _("Choose a designer and give a reason.")), "error")
         return _back(req)
     try:
         services.assign(
