@@ -42,6 +42,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from .logs import current_request_id
+
 log = logging.getLogger(__name__)
 
 # This request may write: its transactions begin IMMEDIATE (SQLite).
@@ -516,26 +518,7 @@ def init_app(app) -> None:
 
     app.dispatch_request = dispatch_request
 
-    @app.after_request
-    def _request_id_header(response):
-        response.headers.setdefault("X-Request-Id", request_id())
-        return response
-
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{6,64}$")
-
 
 def request_id() -> str:
-    """This request's id: the proxy's X-Request-Id when it is sane, else a new one."""
-    from flask import g, has_request_context, request
-
-    if not has_request_context():
-        return "-"
-    rid = g.get("rk_request_id")
-    if rid is None:
-        import secrets
-
-        given = request.headers.get("X-Request-Id", "")
-        rid = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
-        g.rk_request_id = rid
-    return rid
+    """This request's id (logs.py gives every request one), or "-" outside a request."""
+    return current_request_id() or "-"
