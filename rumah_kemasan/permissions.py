@@ -106,9 +106,7 @@ def can_see_internal(user: User) -> bool:
 
 def can_act_on_request(user: User, req: ServiceRequest) -> bool:
     """Staff and supervisors act only on their own unit's requests; owners on their own."""
-    if user.role == Role.ADMIN:
-        return False
-    return can_view_request(user, req)
+    return can_view_request(user, req) and user.role != Role.ADMIN
 
 
 def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
