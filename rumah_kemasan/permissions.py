@@ -1,4 +1,11 @@
-"""Who may see and do what, written once and used by views, lists, templates and exports."""
+"""Who may see and do what, written once and used by views, lists, templates and exports.
+
+Every "may this user do this (to this thing)?" is answered here and nowhere else: services and
+views call these functions, templates reach them as globals bound to the signed-in user
+(templating.TEMPLATE_PERMISSIONS). Each `can_*` names in its docstring the route(s) it guards,
+as written in tests/integration/test_access_matrix.py; tests/integration/test_permissions.py
+checks the functions against that table's answers.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,11 @@ from sqlalchemy import Select, select
 from .accounts.models import AccountRecovery, Business, User
 from .accounts.recovery import belongs_only_to_unit, is_live_owner
 from .database import utcnow
+from .designs.models import DesignFile, DesignKind
 from .extensions import db
 from .roles import Role
 from .service_requests.models import ServiceRequest
+from .service_requests.workflow import Status
 
 
 def role_required(*roles: Role):
@@ -33,6 +42,34 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def permission_required(check):
+    """Allow the view only to signed-in users for whom `check(user)` holds (403 otherwise).
+
+    The route-level twin of `role_required`, for routes whose rule has a name here
+    (`@permission_required(can_read_reports)`): the menu and the route ask the same function.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def sees_every_unit(user: User) -> bool:
+    """Admins read every unit's requests, reports and audit rows (and may pick one unit)."""
+    return user.is_authenticated and user.role == Role.ADMIN
 
 
 def scope_requests(stmt: Select, user: User) -> Select:
@@ -69,9 +106,7 @@ def can_see_internal(user: User) -> bool:
 
 def can_act_on_request(user: User, req: ServiceRequest) -> bool:
     """Staff and supervisors act only on their own unit's requests; owners on their own."""
-    if user.role == Role.ADMIN:
-        return False
-    return can_view_request(user, req)
+    return can_view_request(user, req) and user.role != Role.ADMIN
 
 
 def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
@@ -187,8 +222,6 @@ def get_business_or_404(business_id: int) -> Business:
 
 def can_view_file(user: User, design_file) -> bool:
     """Files follow their request; a draft reaches the owner only once sent as a proof."""
-    from .designs.models import DesignKind
-
     if not can_view_request(user, design_file.request):
         return False
     if user.role == Role.OWNER and design_file.kind == DesignKind.DRAFT:
@@ -198,8 +231,6 @@ def can_view_file(user: User, design_file) -> bool:
 
 def get_file_or_404(file_id: int):
     """Load a design file the current user may see; 404 for anyone else's."""
-    from .designs.models import DesignFile
-
     design_file = db.session.get(DesignFile, file_id)
     if design_file is None or not can_view_file(current_user, design_file):
         abort(404)
@@ -218,3 +249,200 @@ def visible_audit(user: User) -> Select:
             AuditLog.actor_id.in_(select(User.id).where(User.unit_id == user.unit_id))
         )
     return stmt.where(False)
+
+
+# --- who someone is, for pages and routes ---------------------------------------------------
+
+
+def is_owner_of(user: User, req: ServiceRequest) -> bool:
+    """The signed-in owner who filed `req` (an applicant; not staff filing for them)."""
+    return user.is_authenticated and user.role == Role.OWNER and req.applicant_id == user.id
+
+
+def is_unit_staff(user: User) -> bool:
+    """Staff and supervisors: the people who work a unit's requests.
+
+    Guards GET /desk and /recoveries (staff of either unit, supervisor); on pages, the owner's
+    name and phone, the label checklist link and the internal-note choice.
+    """
+    return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR)
+
+
+def sees_staff_menu(user: User) -> bool:
+    """Staff, supervisors and admins get the working menu (owners get "My requests")."""
+    return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_take_jobs(user: User) -> bool:
+    """A designer: staff (not supervisors) have jobs of their own and claim from the queue."""
+    return user.is_authenticated and user.role == Role.STAFF
+
+
+def watches_revision_limits(user: User) -> bool:
+    """Supervisors see, on their desk, the requests beyond the free revisions (GET /desk)."""
+    return user.is_authenticated and user.role == Role.SUPERVISOR
+
+
+def can_read_reports(user: User) -> bool:
+    """Supervisors (their unit) and admins (every unit).
+
+    Guards GET /backlog, /reports, /reports/skm, /audit, and the report table of
+    /reports/export.csv and /reports/export.xlsx (`?table=report`).
+    """
+    return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_export_list(user: User) -> bool:
+    """Everyone but owners downloads the request list they see.
+
+    Guards GET /reports/export.csv and /reports/export.xlsx (the request rows).
+    """
+    return sees_staff_menu(user)
+
+
+def can_file_request(user: User) -> bool:
+    """An owner files a request for one of their businesses: GET/POST /requests/new."""
+    return user.is_authenticated and user.role == Role.OWNER
+
+
+def can_file_walk_in(user: User) -> bool:
+    """Staff and supervisors file for an owner at the counter: GET/POST /requests/new."""
+    return is_unit_staff(user)
+
+
+def can_manage_own_data(user: User) -> bool:
+    """An owner's copy and erasure of their data (UU PDP).
+
+    Guards GET /account/data, POST /account/data/export and /account/data/delete.
+    """
+    return user.is_authenticated and user.role == Role.OWNER
+
+
+# --- what someone may do to a request -------------------------------------------------------
+
+
+def can_edit_request(user: User, req: ServiceRequest) -> bool:
+    """The owner changes what they filed while it is new or needs information.
+
+    Guards GET/POST /requests/<code>/edit (owner A's approved request: 409).
+    """
+    return is_owner_of(user, req) and Status(req.status).editable_by_owner
+
+
+def can_comment(user: User, req: ServiceRequest) -> bool:
+    """Whoever may open the request comments on it, except admins (who have no say in it).
+
+    Guards POST /requests/<code>/comments.
+    """
+    return can_act_on_request(user, req)
+
+
+def can_claim(user: User, req: ServiceRequest) -> bool:
+    """A staff member of the unit takes a queued job, or starts one assigned to them.
+
+    Guards POST /requests/<code>/transition to `in_design` for staff (a colleague's job is not
+    for claiming: 403); the desk's Claim button.
+    """
+    return (
+        can_take_jobs(user)
+        and user.unit_id == req.unit_id
+        and Status(req.status) is Status.ACCEPTED
+        and req.assignee_id in (None, user.id)
+    )
+
+
+def supervises(user: User, req: ServiceRequest) -> bool:
+    """A supervisor of the request's unit."""
+    return user.is_authenticated and user.role == Role.SUPERVISOR and user.unit_id == req.unit_id
+
+
+def can_assign(user: User, req: ServiceRequest) -> bool:
+    """A supervisor of the request's unit (re)assigns an open request to one of its staff.
+
+    Guards POST /requests/<code>/assign (everyone else: 403), and the designer a supervisor
+    names when starting the design (POST /requests/<code>/transition to `in_design`).
+    """
+    return supervises(user, req) and Status(req.status).is_open
+
+
+def assignable_staff(unit_id: int) -> Select:
+    """Who can be given a job of the unit: its active staff members, by name.
+
+    The one query behind every designer list and every check of a chosen designer.
+    """
+    return (
+        select(User)
+        .where(User.unit_id == unit_id, User.role == Role.STAFF, User.active)
+        .order_by(User.full_name, User.id)
+    )
+
+
+def is_assignable(candidate: User | None, req: ServiceRequest) -> bool:
+    """True when `candidate` is one of `assignable_staff(req.unit_id)`."""
+    if candidate is None:
+        return False
+    found = db.session.scalar(assignable_staff(req.unit_id).where(User.id == candidate.id).limit(1))
+    return found is not None
+
+
+def can_upload(user: User, req: ServiceRequest, kind: DesignKind) -> bool:
+    """Owners add before photos and documents early on; the unit's staff add the design files.
+
+    Guards POST /requests/<code>/files (the kinds offered in the upload form).
+    """
+    status = Status(req.status)
+    if is_owner_of(user, req):
+        return kind in _OWNER_UPLOADS and status in _OWNER_UPLOAD_STATUSES
+    if is_unit_staff(user) and user.unit_id == req.unit_id:
+        return status in _STAFF_UPLOAD_STATUSES[kind]
+    return False
+
+
+# Who may add which kind of file, and while the request is in which statuses.
+_EARLY = frozenset({Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN})
+_OWNER_UPLOADS = frozenset({DesignKind.BEFORE, DesignKind.DOCUMENT})
+_OWNER_UPLOAD_STATUSES = _EARLY
+_STAFF_UPLOAD_STATUSES = {
+    DesignKind.BEFORE: _EARLY,
+    DesignKind.DOCUMENT: _EARLY,
+    DesignKind.DRAFT: frozenset({Status.IN_DESIGN}),
+    DesignKind.FINAL: frozenset({Status.APPROVED, Status.IN_PRODUCTION, Status.READY}),
+    DesignKind.SOURCE: frozenset(
+        {Status.IN_DESIGN, Status.APPROVED, Status.IN_PRODUCTION, Status.READY}
+    ),
+}
+
+
+def can_record_handover(user: User, req: ServiceRequest) -> bool:
+    """The unit's staff record who received the results while the request is ready.
+
+    Guards POST /requests/<code>/handover (403 for others; 409 before the request is ready).
+    """
+    return is_unit_staff(user) and user.unit_id == req.unit_id and Status(req.status).at_handover
+
+
+def survey_refusal(user: User, req: ServiceRequest) -> str | None:
+    """None when `user` may answer the SKM survey of `req` now, else why not.
+
+    Only the request's owner (`not_owner`), only once it is completed (`not_completed`),
+    only once (`already_answered`). Guards GET/POST /requests/<code>/survey and the invitation
+    on the request page.
+    """
+    from .reports.models import SurveyResponse
+
+    if not is_owner_of(user, req):
+        return "not_owner"
+    if Status(req.status) is not Status.COMPLETED:
+        return "not_completed"
+    answered = db.session.scalar(
+        select(SurveyResponse.id).where(SurveyResponse.request_id == req.id).limit(1)
+    )
+    return "already_answered" if answered is not None else None
+
+
+def can_message_owner(user: User, req: ServiceRequest) -> bool:
+    """The unit's staff may open a prepared WhatsApp message to the owner.
+
+    Shown on GET /requests/<code> (the request page), not a route of its own.
+    """
+    return is_unit_staff(user) and user.unit_id == req.unit_id

@@ -1,36 +1,54 @@
-"""Jinja filters and globals: dates in WITA, phones, status labels."""
+"""Jinja filters and globals: dates in WITA, phones, status labels, permissions."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import Flask
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 from flask_login import current_user
 
+from . import permissions
 from .formats import display_phone
 from .forms import ActionForm
 from .i18n import current_locale
 from .service_requests.sla import format_date_wita, format_wita
 from .service_requests.workflow import Status
 
-# Status labels go through the catalog so `id` and `en` stay complete and reviewable.
-STATUS_LABELS = {
-    Status.SUBMITTED: _l("Submitted"),
-    Status.NEEDS_INFO: _l("Needs information"),
-    Status.ACCEPTED: _l("Accepted, queued"),
-    Status.IN_DESIGN: _l("In design"),
-    Status.AWAITING_APPROVAL: _l("Awaiting approval"),
-    Status.APPROVED: _l("Design approved"),
-    Status.IN_PRODUCTION: _l("In production"),
-    Status.READY: _l("Ready for pickup"),
-    Status.COMPLETED: _l("Completed"),
-    Status.REJECTED: _l("Rejected"),
-    Status.CANCELLED: _l("Cancelled"),
-}
-
 
 def status_label(status: Status | str) -> str:
-    """The translated label of a status."""
-    return str(STATUS_LABELS[Status(status)])
+    """The translated label of a status (its English label in workflow.py is the msgid)."""
+    return gettext(Status(status).label)
+
+
+# What templates may ask, answered by permissions.py for the signed-in user: a template writes
+# `{% if can_assign(req) %}`, never a role or status comparison (README, "Contributing").
+TEMPLATE_PERMISSIONS = (
+    permissions.can_assign,
+    permissions.can_claim,
+    permissions.can_comment,
+    permissions.can_edit_request,
+    permissions.can_export_list,
+    permissions.can_file_request,
+    permissions.can_file_walk_in,
+    permissions.can_manage_own_data,
+    permissions.can_read_reports,
+    permissions.can_record_handover,
+    permissions.can_take_jobs,
+    permissions.is_owner_of,
+    permissions.is_unit_staff,
+    permissions.sees_staff_menu,
+)
+
+
+def _for_current_user(check):
+    """`check(user, *args)` as `check(*args)` for whoever is signed in when the page renders."""
+
+    @wraps(check)
+    def bound(*args):
+        return check(current_user, *args)
+
+    return bound
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +59,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["phone"] = lambda p: display_phone(p) if p else ""
     app.jinja_env.filters["status_label"] = status_label
+    for check in TEMPLATE_PERMISSIONS:
+        app.jinja_env.globals[check.__name__] = _for_current_user(check)
 
     @app.context_processor
     def _globals():

@@ -6,8 +6,7 @@ from flask import Blueprint, render_template
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..permissions import role_required, visible_audit
-from ..roles import Role
+from ..permissions import can_read_reports, permission_required, visible_audit
 from ..security import arg_int, arg_text
 from .models import AuditLog
 
@@ -16,7 +15,7 @@ PAGE_SIZE = 50
 
 
 @bp.route("/audit")
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_read_reports)
 def index():
     """Newest first, keyset-paginated by id (`?before=<id>`), optionally by action prefix."""
     from flask_login import current_user

@@ -19,9 +19,7 @@ from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..notifications.services import on_request_event
-from ..roles import Role
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
-from ..service_requests.workflow import Status
 from . import checklists, storage
 from .models import (
     CheckResult,
@@ -33,27 +31,6 @@ from .models import (
     ProofDecision,
 )
 from .validation import Inspected, UploadRejected, inspect_upload
-
-# Who may add which kind of file, and while the request is in which statuses.
-OWNER_KINDS = {DesignKind.BEFORE, DesignKind.DOCUMENT}
-OWNER_STATUSES = {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN}
-STAFF_STATUSES = {
-    DesignKind.BEFORE: {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN},
-    DesignKind.DOCUMENT: {Status.SUBMITTED, Status.NEEDS_INFO, Status.ACCEPTED, Status.IN_DESIGN},
-    DesignKind.DRAFT: {Status.IN_DESIGN},
-    DesignKind.FINAL: {Status.APPROVED, Status.IN_PRODUCTION, Status.READY},
-    DesignKind.SOURCE: {Status.IN_DESIGN, Status.APPROVED, Status.IN_PRODUCTION, Status.READY},
-}
-
-
-def may_upload(user: User, req: ServiceRequest, kind: DesignKind) -> bool:
-    """Owners add before photos and documents early on; staff add the design files."""
-    status = Status(req.status)
-    if user.role == Role.OWNER:
-        return req.applicant_id == user.id and kind in OWNER_KINDS and status in OWNER_STATUSES
-    if user.role in (Role.STAFF, Role.SUPERVISOR) and user.unit_id == req.unit_id:
-        return status in STAFF_STATUSES[kind]
-    return False
 
 
 def upload(

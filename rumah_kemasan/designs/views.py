@@ -25,10 +25,15 @@ from ..database import without_write_lock, writes
 from ..errors import Conflict
 from ..extensions import db
 from ..forms import refusal_message
-from ..permissions import get_file_or_404, get_request_or_404, role_required
+from ..permissions import (
+    can_record_handover,
+    can_upload,
+    get_file_or_404,
+    get_request_or_404,
+    role_required,
+)
 from ..roles import Role
 from ..security import arg_int, arg_text, strip_forbidden_chars
-from ..service_requests.workflow import Status
 from . import checklists, services, storage
 from .forms import KIND_LABELS, HandoverForm, UploadForm
 from .models import DesignFile, DesignKind
@@ -64,7 +69,7 @@ def upload_kinds(req) -> list[tuple[str, str]]:
     return [
         (kind.value, str(label))
         for kind, label in KIND_LABELS.items()
-        if services.may_upload(current_user, req, kind)
+        if can_upload(current_user, req, kind)
     ]
 
 
@@ -263,8 +268,8 @@ def checklist(code: str, file_id: int):
 @role_required(Role.STAFF, Role.SUPERVISOR)
 def handover(code: str):
     req = get_request_or_404(code)
-    if Status(req.status) is not Status.READY:
-        abort(409)
+    if not can_record_handover(current_user, req):
+        abort(409)  # the role is checked above: what is left is "not ready yet"
     form = HandoverForm()
     if not form.validate_on_submit():
         flash(refusal_message(form, _("Write who received the results.")), "error")

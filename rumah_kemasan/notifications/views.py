@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms import ActionForm
-from ..permissions import get_request_or_404
+from ..permissions import can_message_owner, get_request_or_404
 from ..service_requests.workflow import Status
 from . import documents, services
 from .models import Notification
@@ -120,9 +120,7 @@ def _notification_globals():
     def whatsapp_for(req):
         from .whatsapp import owner_chat_link
 
-        if not has_request_context() or not current_user.is_authenticated:
-            return None
-        if not current_user.is_staff:
+        if not has_request_context() or not can_message_owner(current_user, req):
             return None
         return owner_chat_link(req)
 

@@ -28,6 +28,7 @@ from ..formats import phone_last4
 from ..forms import ActionForm, Form
 from ..logs import log_event
 from ..notifications.models import TrackAttempt
+from ..permissions import is_unit_staff
 from ..security import arg_text, client_address, safe_next
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 
@@ -36,7 +37,7 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 def home():
-    if current_user.is_authenticated and current_user.is_staff:
+    if is_unit_staff(current_user):
         return redirect(url_for("requests.index"))
     services = db.session.scalars(
         select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)

@@ -20,7 +20,7 @@ from sqlalchemy.types import Date
 
 from ..accounts.models import Area, Business, User
 from ..extensions import db
-from ..permissions import scope_requests
+from ..permissions import scope_requests, sees_every_unit
 from ..roles import Role
 from ..service_requests import sla
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
@@ -138,7 +138,7 @@ def staff_load(user: User, unit_id: int | None, now: datetime, month: Period) ->
     people = select(User.id, User.full_name).where(User.role == Role.STAFF)
     if unit_id:
         people = people.where(User.unit_id == unit_id)
-    elif user.role != Role.ADMIN:
+    elif not sees_every_unit(user):
         people = people.where(User.unit_id == user.unit_id)
     staff_ids = set(rows)
     out = []
@@ -442,7 +442,7 @@ def skm_report(
 
     def scope(stmt):
         stmt = stmt.where(SurveyResponse.created_at >= lo, SurveyResponse.created_at < hi)
-        if user.role != Role.ADMIN:
+        if not sees_every_unit(user):
             stmt = stmt.where(SurveyResponse.unit_id == user.unit_id)
         if unit_id:
             stmt = stmt.where(SurveyResponse.unit_id == unit_id)

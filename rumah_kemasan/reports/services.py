@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..extensions import db
+from ..permissions import survey_refusal
 from ..service_requests.models import ServiceRequest
-from ..service_requests.workflow import Status
 from .models import AgeGroup, Education, Gender, Occupation, SurveyResponse
 
 
@@ -25,13 +25,10 @@ def survey_of(req: ServiceRequest) -> SurveyResponse | None:
 
 
 def check_survey(req: ServiceRequest, user: User) -> None:
-    """Only the request's owner, only once the request is completed, only once."""
-    if req.applicant_id != user.id:
-        raise SurveyRefused("not_owner")
-    if Status(req.status) is not Status.COMPLETED:
-        raise SurveyRefused("not_completed")
-    if survey_of(req) is not None:
-        raise SurveyRefused("already_answered")
+    """Raise SurveyRefused unless `user` may answer now (the rule: permissions.survey_refusal)."""
+    refusal = survey_refusal(user, req)
+    if refusal is not None:
+        raise SurveyRefused(refusal)
 
 
 def submit_survey(req: ServiceRequest, user: User, data: dict) -> SurveyResponse:

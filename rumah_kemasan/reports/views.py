@@ -26,11 +26,16 @@ from ..audit import services as audit
 from ..database import long_statements, utcnow, without_write_lock, writes
 from ..extensions import db
 from ..logs import log_event
-from ..permissions import get_request_or_404, role_required
-from ..roles import Role
+from ..permissions import (
+    can_export_list,
+    can_read_reports,
+    get_request_or_404,
+    permission_required,
+    sees_every_unit,
+    survey_refusal,
+)
 from ..security import arg_int
 from ..service_requests.queries import request_list
-from ..service_requests.workflow import Status
 from . import exports, queries, services
 from .charts import bar_chart
 from .filters import ReportFilters
@@ -50,11 +55,7 @@ SURVEY_REFUSALS = {
 def _survey_globals():
     def survey_pending(req) -> bool:
         """True when the signed-in owner may still answer the survey for `req`."""
-        if not current_user.is_authenticated or req.applicant_id != current_user.id:
-            return False
-        if Status(req.status) is not Status.COMPLETED:
-            return False
-        return services.survey_of(req) is None
+        return survey_refusal(current_user, req) is None
 
     return {"survey_pending": survey_pending, "period_label": period_label}
 
@@ -106,7 +107,7 @@ def survey(code: str):
 
 def _unit_filter() -> tuple[int | None, list[Unit]]:
     """The unit an admin chose (None: all units) and the choices; supervisors get their own."""
-    if current_user.role == Role.ADMIN:
+    if sees_every_unit(current_user):
         units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
         chosen = arg_int("unit")
         return (chosen if any(u.id == chosen for u in units) else None), units
@@ -132,7 +133,7 @@ def _list_link(unit_id: int | None, **kw) -> str:
 
 @bp.route("/backlog")
 @login_required
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_read_reports)
 def backlog():
     unit_id, units = _unit_filter()
     now = utcnow()
@@ -179,7 +180,7 @@ def _period():
 
 @bp.route("/reports")
 @login_required
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_read_reports)
 def index():
     unit_id, units = _unit_filter()
     period = _period()
@@ -255,7 +256,7 @@ def _pct(frac) -> str:
 
 @bp.route("/reports/skm")
 @login_required
-@role_required(Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_read_reports)
 def skm():
     unit_id, units = _unit_filter()
     period = _period()
@@ -350,7 +351,7 @@ def _export(fmt: str):
     table = "report" if request.args.get("table") == "report" else "requests"
     stamp = local_today(utcnow()).isoformat()
     if table == "report":
-        if current_user.role not in (Role.SUPERVISOR, Role.ADMIN):
+        if not can_read_reports(current_user):
             abort(403)
         unit_id, _units = _unit_filter()
         period = _period()
@@ -405,7 +406,7 @@ def _report_csv(sheets):
 @writes  # audits itself (and counts the audit rows for the rate limit)
 @long_statements
 @login_required
-@role_required(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_export_list)
 def export_csv():
     return _export("csv")
 
@@ -414,6 +415,6 @@ def export_csv():
 @writes  # audits itself (and counts the audit rows for the rate limit)
 @long_statements
 @login_required
-@role_required(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@permission_required(can_export_list)
 def export_xlsx():
     return _export("xlsx")

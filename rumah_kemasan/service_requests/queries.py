@@ -290,6 +290,18 @@ def _search_table_exists() -> bool:
     return _has_search_table[url]
 
 
+def designers(unit_id: int) -> Select:
+    """Every staff member of the unit, active or not, for the list's designer filter (old jobs
+    of someone who left stay findable). Who can be given a job: permissions.assignable_staff."""
+    from ..roles import Role
+
+    return (
+        select(User)
+        .where(User.unit_id == unit_id, User.role == Role.STAFF)
+        .order_by(User.full_name)
+    )
+
+
 def timeline(req: ServiceRequest, *, include_internal: bool) -> Select:
     """The request's events, oldest first; internal notes only when allowed."""
     stmt = (

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import permissions
 from ..accounts.models import Business, User
 from ..database import utcnow
 from ..errors import Conflict
@@ -211,16 +212,12 @@ def transition(
     actor = actor_of(user)
     prospective_assignee = None
     if source is Status.ACCEPTED and target is Status.IN_DESIGN:
-        if user.role == Role.STAFF:
-            if req.assignee_id not in (None, user.id):
+        if permissions.can_take_jobs(user):
+            if not permissions.can_claim(user, req):
                 raise Refused(Refusal.FORBIDDEN)  # a colleague's job is not for claiming
             prospective_assignee = user  # a staff member claims the job
-        elif assignee is not None:
-            if (
-                assignee.role != Role.STAFF
-                or assignee.unit_id != req.unit_id
-                or not assignee.active
-            ):
+        elif assignee is not None and permissions.can_assign(user, req):
+            if not permissions.is_assignable(assignee, req):
                 raise Refused(Refusal.ASSIGNEE_REQUIRED)
             prospective_assignee = assignee
     state = state_of(req, assignee_id=prospective_assignee.id if prospective_assignee else None)
@@ -232,7 +229,7 @@ def transition(
 
     if target is Status.AWAITING_APPROVAL:
         designs.publish_proof(req, now)
-    if source is Status.AWAITING_APPROVAL and actor.role == Role.OWNER:
+    if source is Status.AWAITING_APPROVAL and permissions.is_owner_of(user, req):
         designs.record_decision(req, user, target is Status.APPROVED, note, proof_sha256)
     if prospective_assignee is not None:
         req.assignee_id = prospective_assignee.id
@@ -253,7 +250,7 @@ def transition(
         from_status=source,
         to_status=target,
         note=(note or "").strip() or None,
-        visibility=Visibility.INTERNAL if internal and user.is_staff else Visibility.PUBLIC,
+        visibility=_visibility(user, internal),
         created_at=now,
     )
     db.session.add(event)
@@ -272,12 +269,12 @@ def assign(
 ) -> RequestEvent:
     """A supervisor (re)assigns the job; an assignment event, not a status change."""
     _check_version(req, seen_version)
-    if supervisor.role != Role.SUPERVISOR or supervisor.unit_id != req.unit_id:
+    if not permissions.supervises(supervisor, req):
         raise Refused(Refusal.FORBIDDEN)
-    if assignee.role != Role.STAFF or assignee.unit_id != req.unit_id or not assignee.active:
+    if not permissions.is_assignable(assignee, req):
         raise Refused(Refusal.ASSIGNEE_REQUIRED)
-    if not Status(req.status).is_open:
-        raise Refused(Refusal.NO_SUCH_TRANSITION)
+    if not permissions.can_assign(supervisor, req):
+        raise Refused(Refusal.NO_SUCH_TRANSITION)  # a closed request keeps its designer
     if not (reason or "").strip():
         raise Refused(Refusal.NOTE_REQUIRED)
     now = utcnow()
@@ -298,12 +295,19 @@ def assign(
     return event
 
 
+def _visibility(user: User, internal: bool) -> Visibility:
+    """Internal (staff only) when staff ask for it; anything an owner writes is public."""
+    return (
+        Visibility.INTERNAL if internal and permissions.is_unit_staff(user) else Visibility.PUBLIC
+    )
+
+
 def comment(req: ServiceRequest, user: User, text: str, *, internal: bool = False) -> RequestEvent:
     """Add a comment; internal notes only from staff and supervisors."""
     text = (text or "").strip()
     if not text:
         raise Refused(Refusal.NOTE_REQUIRED)
-    visibility = Visibility.INTERNAL if internal and user.is_staff else Visibility.PUBLIC
+    visibility = _visibility(user, internal)
     event = RequestEvent(
         request_id=req.id,
         actor_id=user.id,
@@ -320,10 +324,7 @@ def comment(req: ServiceRequest, user: User, text: str, *, internal: bool = Fals
 
 def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
     """The owner edits a request that waits on them (needs information) or is still new."""
-    if req.applicant_id != user.id or Status(req.status) not in (
-        Status.SUBMITTED,
-        Status.NEEDS_INFO,
-    ):
+    if not permissions.can_edit_request(user, req):
         raise Refused(Refusal.FORBIDDEN)
     printing = data.service_type.includes_printing
     req.product_name = data.product_name.strip()

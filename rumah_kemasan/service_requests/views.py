@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,22 +14,31 @@ from ..database import utcnow
 from ..extensions import db
 from ..forms import FORBIDDEN_CHARS_MESSAGE, refusal_message
 from ..permissions import (
+    assignable_staff,
     can_act_on_request,
+    can_assign,
+    can_comment,
+    can_edit_request,
+    can_file_walk_in,
     can_make_owner_link,
     can_record_recovery,
     can_see_internal,
     get_business_or_404,
     get_request_or_404,
+    is_unit_staff,
+    permission_required,
     role_required,
     visible_businesses,
+    watches_revision_limits,
 )
 from ..reports.filters import parse_report_args
 from ..roles import Role
 from ..security import arg_int, arg_text, small_int
 from . import queries, services, sla
+from .actions import actions_for
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
-from .workflow import TRANSITIONS, Status, allowed_transitions, note_required
+from .workflow import Status
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -56,26 +64,6 @@ REFUSAL_MESSAGES = {
 }
 
 
-# What each step's button says: the action, not the status it leads to.
-ACTION_LABELS = {
-    "accept": _l("Accept the request"),
-    "ask_info": _l("Ask the owner for information"),
-    "reject": _l("Reject the request"),
-    "resubmit": _l("Send the request again"),
-    "cancel": _l("Cancel the request"),
-    "start_design": _l("Claim and start the design"),
-    "send_proof": _l("Send the proof to the owner"),
-    "approve": _l("Approve this design"),
-    "request_changes": _l("Ask for changes"),
-    "start_production": _l("Start production"),
-    "complete": _l("Mark as completed"),
-    "mark_ready": _l("Ready for pickup"),
-    "reopen": _l("Reopen the request"),
-}
-# Steps that end a request: shown last and plainly, so nobody taps them by mistake.
-ENDING_ACTIONS = {"cancel", "reject"}
-
-
 def _refusal_message(code: str) -> str:
     return _(REFUSAL_MESSAGES[code]) if code in REFUSAL_MESSAGES else code
 
@@ -84,7 +72,7 @@ def _parse_filters() -> queries.ListFilters:
     args = request.args
     status = args.get("status")
     assignee = args.get("assignee", "")
-    if assignee == "me" and current_user.is_staff:
+    if assignee == "me" and is_unit_staff(current_user):
         assignee = str(current_user.id)
     sort = args.get("sort", "newest")
     return queries.ListFilters(
@@ -140,12 +128,8 @@ def index():
     next_cursor = _format_cursor(queries.cursor_of(rows[-1], filters.sort)) if more else None
     services_list = db.session.scalars(select(ServiceType).order_by(ServiceType.position)).all()
     staff = []
-    if current_user.is_staff:
-        staff = db.session.scalars(
-            select(User)
-            .where(User.unit_id == current_user.unit_id, User.role == Role.STAFF)
-            .order_by(User.full_name)
-        ).all()
+    if is_unit_staff(current_user):
+        staff = db.session.scalars(queries.designers(current_user.unit_id)).all()
     return render_template(
         "requests/index.html",
         rows=rows,
@@ -197,7 +181,7 @@ def _input_from(form: RequestForm, business=None) -> services.RequestInput:
 @login_required
 @role_required(Role.OWNER, Role.STAFF, Role.SUPERVISOR)
 def new():
-    if current_user.is_staff:
+    if can_file_walk_in(current_user):
         return _walk_in()
     form = _request_form()
     if not form.business_id.choices:
@@ -281,8 +265,8 @@ def _owner_link_text(req, link: str) -> str:
 @role_required(Role.OWNER)
 def edit(code: str):
     req = get_request_or_404(code)
-    if Status(req.status) not in (Status.SUBMITTED, Status.NEEDS_INFO):
-        abort(409)
+    if not can_edit_request(current_user, req):
+        abort(409)  # their own request (or 404 above), but no longer open to changes
     form = _request_form(obj=req)
     if form.validate_on_submit():
         services.update_request(req, current_user, _input_from(form))
@@ -302,42 +286,9 @@ def detail(code: str):
     from ..designs.views import files_context
 
     snap = snapshot(req)
-    actions = []
     staff = []
-    if current_user.role == Role.SUPERVISOR:
-        staff = db.session.scalars(
-            select(User)
-            .where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
-            .order_by(User.full_name)
-        ).all()
-    if can_act_on_request(current_user, req):
-        accepted = Status(req.status) is Status.ACCEPTED
-        prospective = None
-        if accepted and current_user.role == Role.STAFF:
-            # A staff member may claim a queued job, or start one assigned to them.
-            if req.assignee_id in (None, current_user.id):
-                prospective = current_user.id
-        elif accepted and current_user.role == Role.SUPERVISOR and staff:
-            prospective = req.assignee_id or staff[0].id  # the supervisor picks in the form
-        state = services.state_of(req, assignee_id=prospective, designs=snap)
-        actor = services.actor_of(current_user)
-        for target in allowed_transitions(state, actor):
-            name = TRANSITIONS[(Status(req.status), target)].name
-            if name == "start_design" and current_user.role == Role.STAFF and prospective is None:
-                continue  # assigned to a colleague: theirs to start
-            label = ACTION_LABELS.get(name, target)
-            if name == "start_design" and current_user.role == Role.SUPERVISOR:
-                label = _l("Assign and start the design")
-            actions.append(
-                {
-                    "target": target,
-                    "name": name,
-                    "label": label,
-                    "ending": name in ENDING_ACTIONS,
-                    "note_required": note_required(state, actor, target),
-                }
-            )
-        actions.sort(key=lambda a: a["ending"])
+    if can_assign(current_user, req):
+        staff = db.session.scalars(assignable_staff(req.unit_id)).all()
     return render_template(
         "requests/detail.html",
         owner_link_allowed=can_make_owner_link(current_user, req),
@@ -346,7 +297,7 @@ def detail(code: str):
         **files_context(req, snap),
         req=req,
         events=events,
-        actions=actions,
+        actions=actions_for(current_user, req, snap),
         staff=staff,
         comment_form=CommentForm(),
         now=utcnow(),
@@ -412,7 +363,7 @@ def add_comment(code: str):
     if not form.validate_on_submit():
         flash(refusal_message(form, _("Write a comment first.")), "error")
         return _back(req)
-    if current_user.role == Role.ADMIN:
+    if not can_comment(current_user, req):
         abort(403)
     services.comment(req, current_user, form.text.data, internal=bool(form.internal.data))
     db.session.commit()
@@ -427,10 +378,7 @@ def assign(code: str):
     req = get_request_or_404(code)
     form = AssignForm()
     form.assignee_id.choices = [
-        (u.id, u.full_name)
-        for u in db.session.scalars(
-            select(User).where(User.unit_id == req.unit_id, User.role == Role.STAFF, User.active)
-        )
+        (u.id, u.full_name) for u in db.session.scalars(assignable_staff(req.unit_id))
     ]
     if not form.validate_on_submit():
         flash(refusal_message(form, _("Choose a designer and give a reason.")), "error")
@@ -483,7 +431,7 @@ desk_bp = Blueprint("desk", __name__)
 
 @desk_bp.route("/desk")
 @login_required
-@role_required(Role.STAFF, Role.SUPERVISOR)
+@permission_required(is_unit_staff)
 def desk():
     """The staff desk: my open jobs (overdue first), the queue to claim, new requests to check."""
     now = utcnow()
@@ -492,7 +440,7 @@ def desk():
         return db.session.scalars(stmt).unique().all()
 
     over_limit = []
-    if current_user.role == Role.SUPERVISOR:
+    if watches_revision_limits(current_user):
         over_limit = rows(queries.over_revision_limit(current_user))
     return render_template(
         "requests/desk.html",

@@ -1,10 +1,11 @@
 """The service-request workflow: statuses, who may move a request where, and why not.
 
-A pure module (described in docs/workflow.md): no Flask, no SQLAlchemy, no Babel. Labels are plain
-strings; the app wraps them for translation. Services build a `RequestState` from the
-model (for a claim, the prospective state with the assignee already set), ask
-`check_transition`, and only then mutate. Templates ask `allowed_transitions` which
-buttons to show.
+A pure module (described in docs/workflow.md): no Flask, no SQLAlchemy, no Babel. A status's
+label is written once, here, as its English msgid marked with `N_` (so `make extract` puts it in
+the catalogs); `templating.status_label` translates it when the page is rendered. Services
+build a `RequestState` from the model (for a claim, the prospective state with the assignee
+already set), ask `check_transition`, and only then mutate. The request page's buttons come
+from `allowed_transitions` (service_requests/actions.py).
 """
 
 import enum
@@ -12,6 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..roles import Role
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (Babel's default `N_` keyword)."""
+    return message
 
 
 class Clock(enum.StrEnum):
@@ -39,54 +45,64 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def label_id(self) -> str:
-        """Indonesian label."""
+    def label(self) -> str:
+        """The English label, which is also its msgid (translate with gettext to show it)."""
         return _STATUS_INFO[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label."""
-        return _STATUS_INFO[self][1]
 
     @property
     def is_open(self) -> bool:
         """True while the request is still being worked or waited on."""
-        return _STATUS_INFO[self][2]
+        return _STATUS_INFO[self][1]
 
     @property
     def clock(self) -> Clock:
         """What the SLA clock does in this status."""
-        return _STATUS_INFO[self][3]
+        return _STATUS_INFO[self][2]
+
+    # Named moments, so pages and permissions ask "is it X?" instead of comparing statuses.
+    @property
+    def waits_on_owner(self) -> bool:
+        """The next step is the owner's (information to add, or a proof to decide on)."""
+        return self in WAITING_ON_OWNER
+
+    @property
+    def awaits_owner_decision(self) -> bool:
+        """A proof is out and the owner approves it or asks for changes."""
+        return self is Status.AWAITING_APPROVAL
+
+    @property
+    def editable_by_owner(self) -> bool:
+        """The owner may still change what they filed (new, or asked for information)."""
+        return self in OWNER_EDITABLE
+
+    @property
+    def at_handover(self) -> bool:
+        """The results wait for pickup: staff record the handover (berita acara)."""
+        return self is Status.READY
 
 
-# status: (Indonesian label, English label, open?, SLA clock), as in docs/workflow.md.
-_STATUS_INFO: dict[Status, tuple[str, str, bool, Clock]] = {
-    Status.SUBMITTED: ("Diajukan", "Submitted", True, Clock.NOT_STARTED),
-    Status.NEEDS_INFO: ("Perlu Dilengkapi", "Needs information", True, Clock.PAUSED),
-    Status.ACCEPTED: (
-        "Diterima, Dalam Antrean",
-        "Accepted, queued",
-        True,
-        Clock.RUNNING,
-    ),
-    Status.IN_DESIGN: ("Proses Desain", "In design", True, Clock.RUNNING),
-    Status.AWAITING_APPROVAL: (
-        "Menunggu Persetujuan",
-        "Awaiting approval",
-        True,
-        Clock.PAUSED,
-    ),
-    Status.APPROVED: ("Desain Disetujui", "Design approved", True, Clock.RUNNING),
-    Status.IN_PRODUCTION: ("Produksi / Cetak", "In production", True, Clock.RUNNING),
-    Status.READY: ("Siap Diambil", "Ready for pickup", True, Clock.STOPPED),
-    Status.COMPLETED: ("Selesai", "Completed", False, Clock.STOPPED),
-    Status.REJECTED: ("Ditolak", "Rejected", False, Clock.STOPPED),
-    Status.CANCELLED: ("Dibatalkan", "Cancelled", False, Clock.STOPPED),
+# status: (English label = msgid, open?, SLA clock), as in docs/workflow.md. The Indonesian
+# labels live in the catalogs only (docs/workflow.md's column is checked against them).
+_STATUS_INFO: dict[Status, tuple[str, bool, Clock]] = {
+    Status.SUBMITTED: (N_("Submitted"), True, Clock.NOT_STARTED),
+    Status.NEEDS_INFO: (N_("Needs information"), True, Clock.PAUSED),
+    Status.ACCEPTED: (N_("Accepted, queued"), True, Clock.RUNNING),
+    Status.IN_DESIGN: (N_("In design"), True, Clock.RUNNING),
+    Status.AWAITING_APPROVAL: (N_("Awaiting approval"), True, Clock.PAUSED),
+    Status.APPROVED: (N_("Design approved"), True, Clock.RUNNING),
+    Status.IN_PRODUCTION: (N_("In production"), True, Clock.RUNNING),
+    Status.READY: (N_("Ready for pickup"), True, Clock.STOPPED),
+    Status.COMPLETED: (N_("Completed"), False, Clock.STOPPED),
+    Status.REJECTED: (N_("Rejected"), False, Clock.STOPPED),
+    Status.CANCELLED: (N_("Cancelled"), False, Clock.STOPPED),
 }
 
 OPEN_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.is_open)
 CLOSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if not s.is_open)
 PAUSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.clock is Clock.PAUSED)
+# The clock pauses exactly while the request waits on the owner (docs/sla.md).
+WAITING_ON_OWNER: frozenset[Status] = frozenset({Status.NEEDS_INFO, Status.AWAITING_APPROVAL})
+OWNER_EDITABLE: frozenset[Status] = frozenset({Status.SUBMITTED, Status.NEEDS_INFO})
 
 
 class Party(enum.StrEnum):
