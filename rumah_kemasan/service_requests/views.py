@@ -26,6 +26,7 @@ from ..permissions import (
 from ..reports.filters import parse_report_args
 from ..roles import Role
 from ..security import small_int
+from ..templating import STATUS_LABELS
 from . import queries, services, sla
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
@@ -399,9 +400,7 @@ def transition(code: str):
 
 
 def _status(status) -> str:
-    from ..templating import status_label
-
-    return status_label(status)
+    return str(STATUS_LABELS[Status(status)])
 
 
 @bp.route("/<code>/comments", methods=["POST"])
