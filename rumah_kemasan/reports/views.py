@@ -25,10 +25,13 @@ from ..accounts.models import Unit
 from ..audit import services as audit
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import current_locale
 from ..logs import log_event
 from ..permissions import get_request_or_404, role_required
 from ..roles import Role
 from ..service_requests.queries import request_list
+from ..service_requests.sla import MONTHS_EN, MONTHS_ID
+from ..service_requests.views import _parse_filters as parse_list_filters
 from ..service_requests.workflow import Status
 from . import exports, queries, services
 from .charts import bar_chart
@@ -60,9 +63,6 @@ def _survey_globals():
 
 def period_label(period) -> str:
     """ "November 2026", "Kuartal 4 2026" / "Quarter 4 2026", or "2026"."""
-    from ..i18n import current_locale
-    from ..service_requests.sla import MONTHS_EN, MONTHS_ID
-
     if period.kind == "month":
         months = MONTHS_EN if current_locale() == "en" else MONTHS_ID
         return f"{months[period.number - 1]} {period.year}"
@@ -206,8 +206,6 @@ def index():
 
 def _breakdowns(report, names) -> list[tuple[str, str, list[dict]]]:
     """Rows per dimension, largest first: label, figures and the list-filter arguments."""
-    from ..i18n import current_locale
-
     categories = {c.value: label for c, label in CATEGORY_LABELS.items()}
     scales = {s.value: label for s, label in SCALE_LABELS.items()}
     unknown = _("Unknown (no area on the business profile)")
@@ -283,115 +281,40 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
 
 
-def _export_list_where():
+def _export_list_where(now):
     """The request list's WHERE clause (scope and filters) for the current query string."""
-    from ..service_requests.views import _parse_filters
-
     # No page size: on PostgreSQL a text search's WHERE holds one subquery per searched
     # field, limited to the page size (limit=1 exported at most four matching rows).
-    return request_list(current_user, _parse_filters(), now=utcnow(), limit=None).whereclause
-
-
-def _report_sheets(unit_id, period):
-    report = queries.period_report(current_user, unit_id, period, utcnow())
-    names = queries.labels(report)
-    header = [_("Figure"), _("Value")]
-    summary = [
-        (_("Requests received"), report.received),
-        (_("Requests completed"), report.completed),
-        (_("Completed within SLA"), report.within_sla),
-        (_("Completed late"), report.over_sla),
-        (_("Average revisions"), float(report.avg_revisions or 0)),
-        (_("Businesses served"), report.served),
-        (_("Served businesses with NIB"), report.with_nib),
-        (_("Served businesses with P-IRT"), report.with_pirt),
-        (_("Served businesses with halal certificate"), report.with_halal),
-    ]
-    detail_header = [_("Breakdown"), _("Item"), _("Received"), _("Completed")]
-    dim_names = {
-        "service": _("Service"),
-        "category": _("Product category"),
-        "kecamatan": _("Kecamatan"),
-        "area": _("Desa/kelurahan"),
-        "scale": _("Business scale"),
-    }
-    from ..i18n import current_locale
-
-    def item(dim, key):
-        if key is None:
-            return _("Unknown")
-        if dim == "service":
-            st = names["service"].get(key)
-            return st.name(current_locale()) if st else str(key)
-        if dim == "area":
-            return names["area"].get(key, str(key))
-        return str(key)
-
-    detail = [
-        (dim_names[dim], item(dim, key), v["received"], v["completed"])
-        for dim in queries.DIMENSIONS
-        for key, v in report.by[dim].items()
-    ]
-    return [
-        (_("Summary"), header, [(str(a), b) for a, b in summary]),
-        (
-            _("Breakdown"),
-            detail_header,
-            [tuple(str(x) if isinstance(x, str) else x for x in r) for r in detail],
-        ),
-    ]
+    return request_list(current_user, parse_list_filters(), now=now, limit=None).whereclause
 
 
 def _export(fmt: str):
     if _rate_limited():
         log_event("export.throttled", export=fmt, user_id=current_user.id)
         return render_template("reports/rate_limited.html"), 429, {"Retry-After": "600"}
-    table = "report" if request.args.get("table") == "report" else "requests"
-    stamp = local_today(utcnow()).isoformat()
-    if table == "report":
+    now = utcnow()
+    if request.args.get("table") == "report":
         if current_user.role not in (Role.SUPERVISOR, Role.ADMIN):
             abort(403)
         unit_id, _units = _unit_filter()
-        period = _period()
-        sheets = _report_sheets(unit_id, period)
-        name = f"laporan-{period.kind}-{period.first.isoformat()}"
-        details = {"table": table, "unit": unit_id, **period.args()}
+        export = exports.report_export(current_user, unit_id, _period(), now)
     else:
-        where = _export_list_where()
-        header = list(exports.REQUEST_COLUMNS)
-        stmt = exports.request_rows_select(where, db.engine.dialect.name)
-        rows = exports.request_rows(stmt, db.engine)  # lazy: opens nothing until read
-        sheets = [("requests", header, rows)]
-        name = f"permohonan-{stamp}"
-        details = {"table": table, "filters": request.args.to_dict()}
-    audit.record(current_user, f"export.{table}.{fmt}", None, details)
+        export = exports.request_export(_export_list_where(now), request.args.to_dict(), now)
+    audit.record(current_user, f"export.{export.table}.{fmt}", None, export.details)
     db.session.commit()
-    filename = _safe_name(name) + "." + fmt
+    filename = _safe_name(export.name) + "." + fmt
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
     if fmt == "csv":
-        if table == "report":
-            body = _report_csv(sheets)
-        else:
-            body = exports.csv_batches(header, exports.request_batches(stmt, db.engine))
-        return Response(body, mimetype="text/csv", headers=headers)
-    path = exports.xlsx_file(sheets)
+        return Response(export.csv(), mimetype="text/csv", headers=headers)
     return Response(
-        exports.file_stream(path),
+        export.xlsx(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=headers,
     )
-
-
-def _report_csv(sheets):
-    for i, (_name, header, rows) in enumerate(sheets):
-        chunks = exports.csv_stream(header, rows)
-        first = next(chunks)
-        yield first if i == 0 else "\n" + first.lstrip("\ufeff")
-        yield from chunks
 
 
 @bp.route("/reports/export.csv")
