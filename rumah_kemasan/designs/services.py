@@ -1,6 +1,7 @@
 """State changes for designs: uploads, proofs and decisions, checklists, handover.
 
-Services check, change, append the timeline event and flush; the view commits once. Stored
+Services check, change and end with `service_requests.events.record_event` (the event, the
+flush, the notifications); the view commits once. Stored
 bytes are tied to the transaction (storage.save_with_session): a rollback deletes them.
 """
 
@@ -18,8 +19,8 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
-from ..notifications.services import on_request_event
-from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
+from ..service_requests.events import record_event
+from ..service_requests.models import EventKind, ServiceRequest, Visibility
 from . import checklists, storage
 from .models import (
     CheckResult,
@@ -102,21 +103,18 @@ def store(
         created_at=now,
     )
     db.session.add(design_file)
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=user.id,
-        kind=EventKind.FILE,
-        note=f"{kind.value}|{version or ''}|{inspected.display_name}",
-        # A draft stays among staff until it is sent to the owner as the proof.
-        visibility=Visibility.INTERNAL if kind is DesignKind.DRAFT else Visibility.PUBLIC,
-        created_at=now,
-    )
-    db.session.add(event)
     try:
-        db.session.flush()
+        record_event(
+            req,
+            user,
+            EventKind.FILE,
+            note=f"{kind.value}|{version or ''}|{inspected.display_name}",
+            # A draft stays among staff until it is sent to the owner as the proof.
+            visibility=Visibility.INTERNAL if kind is DesignKind.DRAFT else Visibility.PUBLIC,
+            at=now,
+        )
     except IntegrityError as exc:  # two drafts numbered at once: the second must retry
         raise Conflict(req) from exc
-    on_request_event(event)
     return design_file
 
 
@@ -209,26 +207,36 @@ def snapshot(req: ServiceRequest) -> DesignSnapshot:
     return DesignSnapshot(files, decision, handover is not None, answers)
 
 
-def design_facts(req: ServiceRequest, snap: DesignSnapshot | None = None) -> dict[str, bool]:
-    """What the workflow's guards need to know about the request's files."""
+def design_facts(
+    req: ServiceRequest, snap: DesignSnapshot | None = None, *, with_checklist: bool = True
+) -> dict[str, bool]:
+    """What the workflow's guards need to know about the request's files.
+
+    Without `with_checklist` (a service without a label checklist, whose guards never read it)
+    the checklist facts are left False and the answers are not evaluated.
+    """
     snap = snap or snapshot(req)
     draft, proof = snap.newest_draft, snap.proof
+    facts = {
+        "has_new_draft": draft is not None and draft.proof_published_at is None,
+        "has_proof": proof is not None,
+        "has_final": any(f.kind is DesignKind.FINAL for f in snap.files),
+        "handover_recorded": snap.handover,
+    }
+    if not with_checklist:
+        return facts
     category = req.product_category.value
     checked = None
     if snap.decision is not None:
         checked = next((f for f in snap.files if f.id == snap.decision.design_file_id), None)
     checked = checked or proof or draft
-    return {
-        "has_new_draft": draft is not None and draft.proof_published_at is None,
-        # Ready to send: every item answered and every mandatory one OK or n/a with a reason,
-        # so an approved design can always be completed.
-        "checklist_complete": checklists.is_complete(category, snap.answers_for(draft))
-        and checklists.is_passed(category, snap.answers_for(draft)),
-        "checklist_passed": checklists.is_passed(category, snap.answers_for(checked)),
-        "has_proof": proof is not None,
-        "has_final": any(f.kind is DesignKind.FINAL for f in snap.files),
-        "handover_recorded": snap.handover,
-    }
+    # Ready to send: every item answered and every mandatory one OK or n/a with a reason,
+    # so an approved design can always be completed.
+    facts["checklist_complete"] = checklists.is_complete(
+        category, snap.answers_for(draft)
+    ) and checklists.is_passed(category, snap.answers_for(draft))
+    facts["checklist_passed"] = checklists.is_passed(category, snap.answers_for(checked))
+    return facts
 
 
 def publish_proof(req: ServiceRequest, now: datetime) -> DesignFile:
@@ -267,8 +275,14 @@ def record_decision(
 def save_checklist(
     draft: DesignFile, user: User, answers: dict[str, tuple[str, str | None]]
 ) -> None:
-    """Store the checklist answers for one draft (replacing earlier answers)."""
-    category = draft.request.product_category.value
+    """Store the checklist answers for one draft (replacing earlier answers).
+
+    `answers` maps item codes to (result, reason) as designs.forms.ChecklistForm validated them
+    (a result of pass/fail/na; a stripped reason of at most 300 characters, given for every
+    n/a): they are stored as they are. Items without an answer keep their earlier one.
+    The event is internal staff bookkeeping: the notification hub tells nobody about it.
+    """
+    req = draft.request
     existing = {
         row.item: row
         for row in db.session.scalars(
@@ -276,28 +290,18 @@ def save_checklist(
         )
     }
     now = utcnow()
-    for item in checklists.items_for(category):
-        result, reason = answers.get(item.code, (None, None))
-        if result not in ("pass", "fail", "na"):
+    for item in checklists.items_for(req.product_category.value):
+        if item.code not in answers:
             continue
+        result, reason = answers[item.code]
         row = existing.get(item.code) or LabelCheck(design_file_id=draft.id, item=item.code)
         row.result = CheckResult(result)
-        row.reason = (reason or "").strip()[:300] or None
-        if row.result is CheckResult.NOT_APPLICABLE and not row.reason:
-            raise UploadRejected("na_needs_reason")
+        row.reason = reason or None
         row.checked_by_id = user.id
         row.checked_at = now
         db.session.add(row)
-    event = RequestEvent(
-        request_id=draft.request_id,
-        actor_id=user.id,
-        kind=EventKind.CHECKLIST,
-        note=f"v{draft.version}",
-        visibility=Visibility.INTERNAL,
-        created_at=now,
-    )
-    db.session.add(event)
-    db.session.flush()
+    note = f"v{draft.version}"
+    record_event(req, user, EventKind.CHECKLIST, note=note, visibility=Visibility.INTERNAL, at=now)
 
 
 def record_handover(
@@ -313,15 +317,5 @@ def record_handover(
     handover.note = (note or "").strip() or None
     handover.recorded_by_id = user.id
     handover.recorded_at = utcnow()
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=user.id,
-        kind=EventKind.SYSTEM,
-        note=handover.received_by,
-        visibility=Visibility.PUBLIC,
-        created_at=handover.recorded_at,
-    )
-    db.session.add(event)
-    db.session.flush()
-    on_request_event(event)
+    record_event(req, user, EventKind.SYSTEM, note=handover.received_by, at=handover.recorded_at)
     return handover

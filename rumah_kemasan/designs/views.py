@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.forms import CATEGORY_LABELS
+from ..audit.services import record
 from ..database import without_write_lock, writes
 from ..errors import Conflict
 from ..extensions import db
@@ -28,14 +29,15 @@ from ..forms import refusal_message
 from ..permissions import (
     can_record_handover,
     can_upload,
+    can_view_file,
     get_file_or_404,
     get_request_or_404,
     role_required,
 )
 from ..roles import Role
-from ..security import arg_int, arg_text, strip_forbidden_chars
-from . import checklists, services, storage
-from .forms import KIND_LABELS, HandoverForm, UploadForm
+from ..security import arg_int, arg_text
+from . import checklists, queries, services, storage
+from .forms import KIND_LABELS, ChecklistForm, HandoverForm, UploadForm
 from .models import DesignFile, DesignKind
 from .validation import UploadRejected
 
@@ -54,7 +56,6 @@ REJECTION_MESSAGES = {
     "file_too_big": _("the file is larger than 20 MB."),
     "request_quota": _("this request already holds as many files as allowed."),
     "storage_failed": _("the file could not be stored (the server's disk may be full)."),
-    "na_needs_reason": _("give a reason for every item marked not applicable."),
 }
 # Sandbox anything a browser might still try to render from a download.
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
@@ -172,8 +173,6 @@ def download(file_id: int):
     owners_own = design_file.kind in (DesignKind.BEFORE, DesignKind.DOCUMENT)
     if owners_own and current_user.id != design_file.request.applicant_id:
         # Anyone but the owner opening an owner's photo or document is on the record.
-        from ..audit.services import record
-
         record(
             current_user,
             "file.download",
@@ -230,29 +229,15 @@ def checklist(code: str, file_id: int):
     answers = services.checklist_answers(draft)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        from ..forms import ActionForm
-
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        submitted = {
-            item.code: (
-                request.form.get(f"result-{item.code}", ""),
-                strip_forbidden_chars(request.form.get(f"reason-{item.code}", ""))[:300],
-            )
-            for item in items
-        }
-        for item in items:
-            result, reason = submitted[item.code]
-            if result not in ("pass", "fail", "na"):
-                errors[item.code] = _("Choose an answer.")
-            elif result == "na" and not reason.strip():
-                errors[item.code] = _("Say why this item does not apply.")
-        answers = submitted
-        if not errors:
-            services.save_checklist(draft, current_user, submitted)
+        form = ChecklistForm.for_items(items)
+        if form.validate_on_submit():
+            services.save_checklist(draft, current_user, form.answers)
             db.session.commit()
             flash(_("Checklist saved for version %(v)s.", v=draft.version), "success")
             return redirect(url_for("requests.detail", code=req.code, _anchor="files"), 303)
+        if "csrf_token" in form.errors:
+            abort(400)
+        answers, errors = form.answers, form.item_errors
     return render_template(
         "designs/checklist.html",
         req=req,
@@ -300,8 +285,6 @@ def compare(code: str):
 
 
 def _visible(design_file: DesignFile) -> bool:
-    from ..permissions import can_view_file
-
     return can_view_file(current_user, design_file)
 
 
@@ -310,8 +293,6 @@ def _visible(design_file: DesignFile) -> bool:
 
 @bp.route("/gallery")
 def gallery():
-    from . import queries
-
     category = arg_text("category", 40) or None
     kecamatan = arg_text("kecamatan", 120) or None
     pairs = queries.gallery_pairs(category=category, kecamatan=kecamatan)
@@ -327,8 +308,6 @@ def gallery():
 
 @bp.route("/gallery/<int:request_id>")
 def gallery_item(request_id: int):
-    from . import queries
-
     pair = queries.gallery_pair(request_id)
     if pair is None:
         abort(404)
@@ -338,8 +317,6 @@ def gallery_item(request_id: int):
 @bp.route("/gallery/<int:request_id>/<side>.jpg")
 def gallery_image(request_id: int, side: str):
     """The public rendition of a consented before/after pair (nothing else is public)."""
-    from . import queries
-
     pair = queries.gallery_pair(request_id)
     if pair is None or side not in ("before", "after"):
         abort(404)

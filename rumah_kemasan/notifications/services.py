@@ -1,8 +1,9 @@
 """Who hears about what: in-app notifications and the e-mail outbox.
 
-`on_request_event` is called by every request service right after it appends a timeline
-event, inside the same transaction, so a notification (and its e-mail) exists exactly when its
-event does. Everything here flushes; the caller commits.
+`on_request_event` is called by `service_requests.events.record_event` right after it appends a
+timeline event, inside the same transaction, so a notification (and its e-mail) exists exactly
+when its event does. What each kind of event tells whom is one small handler per kind
+(`HANDLERS`), handed the request and its people. Everything here flushes; the caller commits.
 
 Privacy rule: an internal event never reaches the owner. The owner hears about a status change
 even when the staff member marked the step internal, but never its note; a note goes into the
@@ -12,23 +13,22 @@ owner's e-mail only when the event is public (e.g. "needs information: please ad
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from ..accounts.models import User
 from ..database import utcnow
 from ..extensions import db
 from ..roles import Role
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
 from ..service_requests.workflow import Status
 from .models import Delivery, DigestItem, EmailTopic, Notification, NotificationKind, OutboxEmail
-
-if TYPE_CHECKING:
-    from ..accounts.models import User
-    from ..service_requests.models import RequestEvent, ServiceRequest
+from .preferences import deliveries
 
 LOCALES = ("id", "en")
 
@@ -103,8 +103,6 @@ def notify(
 
 
 def unit_staff(unit_id: int, roles: Iterable[Role] = (Role.STAFF, Role.SUPERVISOR)) -> list[User]:
-    from ..accounts.models import User
-
     return list(
         db.session.scalars(
             select(User)
@@ -115,9 +113,8 @@ def unit_staff(unit_id: int, roles: Iterable[Role] = (Role.STAFF, Role.SUPERVISO
 
 
 def _status_text(status: Status) -> str:
-    from ..templating import status_label
-
-    return status_label(status)
+    """The translated label of a status (workflow's English label is the msgid)."""
+    return _(Status(status).label)
 
 
 def _request_notice(
@@ -153,8 +150,6 @@ def _email(
     delivery: Delivery | None = None,
 ) -> None:
     """E-mail `user` about `req` as they chose for `topic`: now, in the digest, or not at all."""
-    from .preferences import deliveries
-
     if delivery is None:
         delivery = deliveries([user], topic)[user.id]
     if delivery is Delivery.IMMEDIATE:
@@ -163,109 +158,155 @@ def _email(
         db.session.add(DigestItem(user_id=user.id, topic=topic, request_id=req.id, status=status))
 
 
-def on_request_event(event: RequestEvent) -> None:
-    """Queue the notifications and e-mails that `event` causes (flush only, never commit)."""
-    from ..accounts.models import User
-    from ..service_requests.models import EventKind, ServiceRequest, Visibility
+@dataclass(frozen=True)
+class _Parties:
+    """Who an event can concern, loaded once and handed to the handler of its kind."""
 
-    req = db.session.get(ServiceRequest, event.request_id)
-    owner = db.session.get(User, req.applicant_id)
-    assignee = db.session.get(User, req.assignee_id) if req.assignee_id else None
-    actor_id = event.actor_id
-    public = event.visibility is Visibility.PUBLIC
-    public_note = event.note if public else None
-    kind = EventKind(event.kind)
+    req: ServiceRequest
+    owner: User
+    assignee: User | None
+    actor_id: int | None
 
-    def to_owner(kind_: NotificationKind, status, headline, note=None):
-        if owner.id == actor_id:
+    def to_owner(self, kind: NotificationKind, status, headline, note=None) -> None:
+        """Tell the owner (unless they acted): in the app, and by e-mail as they chose."""
+        if self.owner.id == self.actor_id:
             return
-        notify(owner, kind_, req, status)
-        asked = kind_ is NotificationKind.COMMENT or status is Status.NEEDS_INFO
+        notify(self.owner, kind, self.req, status)
+        asked = kind is NotificationKind.COMMENT or status is Status.NEEDS_INFO
         topic = EmailTopic.OWNER_QUESTION if asked else EmailTopic.REQUEST_STATUS
-        _email(owner, topic, req, headline, note=note, status=status)
+        _email(self.owner, topic, self.req, headline, note=note, status=status)
 
-    if kind is EventKind.STATUS:
-        target = Status(event.to_status)
-        if target is Status.SUBMITTED:
-            # Filed, or re-submitted after the owner added what was missing. Everyone in the
-            # unit sees it in the app; e-mail as each chose (the daily digest by default).
-            from .preferences import deliveries
+    @property
+    def other_assignee(self) -> User | None:
+        """The assignee, unless there is none or they acted themselves."""
+        if self.assignee is None or self.assignee.id == self.actor_id:
+            return None
+        return self.assignee
 
-            staff = [u for u in unit_staff(req.unit_id) if u.id != actor_id]
-            chosen = deliveries(staff, EmailTopic.NEW_REQUEST)
-            answered = deliveries([assignee], EmailTopic.OWNER_REPLY) if assignee else {}
-            for user in staff:
-                notify(user, NotificationKind.NEW_REQUEST, req, target)
-                _email(
-                    user,
-                    EmailTopic.OWNER_REPLY if user.id in answered else EmailTopic.NEW_REQUEST,
-                    req,
-                    (lambda: _("a request is waiting for verification"))
-                    if event.from_status is None
-                    else (lambda: _("the owner has completed the request")),
-                    status=target,
-                    delivery=answered.get(user.id, chosen[user.id]),
-                )
-            if event.from_status is None:
-                # A walk-in filed by staff: the owner learns their request exists.
-                to_owner(
-                    NotificationKind.STATUS,
-                    target,
-                    lambda: _("your request has been filed"),
-                )
-            return
-        to_owner(
-            NotificationKind.STATUS,
-            target,
-            lambda: _("the status is now “%(status)s”", status=_status_text(target)),
-            public_note,
-        )
-        if assignee is not None and assignee.id != actor_id:
-            if event.from_status is Status.ACCEPTED and target is Status.IN_DESIGN:
-                notify(assignee, NotificationKind.ASSIGNED, req, target)
-                _email(
-                    assignee,
-                    EmailTopic.ASSIGNED,
-                    req,
-                    lambda: _("you have been given this job"),
-                )
-            else:
-                notify(assignee, NotificationKind.STATUS, req, target)
-                decided = event.from_status is Status.AWAITING_APPROVAL and actor_id == owner.id
-                _email(
-                    assignee,
-                    EmailTopic.PROOF_DECISION if decided else EmailTopic.JOB_STATUS,
-                    req,
-                    lambda: _("the status is now “%(status)s”", status=_status_text(target)),
-                    note=event.note,
-                    status=target,
-                )
-    elif kind is EventKind.COMMENT:
-        if public:
-            to_owner(NotificationKind.COMMENT, None, lambda: _("a new comment"), public_note)
-        if actor_id == owner.id:
-            readers = [assignee] if assignee is not None else unit_staff(req.unit_id)
-            for user in readers:
-                notify(user, NotificationKind.COMMENT, req)
-            if assignee is not None:
-                _email(
-                    assignee,
-                    EmailTopic.OWNER_REPLY,
-                    req,
-                    lambda: _("a new comment"),
-                    note=event.note,
-                )
-        elif not public and assignee is not None and assignee.id != actor_id:
-            notify(assignee, NotificationKind.COMMENT, req)
-    elif kind is EventKind.ASSIGNMENT and assignee is not None and assignee.id != actor_id:
-        # Internal: the assignee hears that they got the job, nobody else, without the reason.
-        notify(assignee, NotificationKind.ASSIGNED, req, Status(req.status))
+
+def _public_note(event: RequestEvent) -> str | None:
+    return event.note if event.visibility is Visibility.PUBLIC else None
+
+
+def _on_filed(event: RequestEvent, p: _Parties) -> None:
+    """Filed, or re-submitted after the owner added what was missing.
+
+    Everyone in the unit sees it in the app; e-mail as each chose (the daily digest by default).
+    """
+    target = Status(event.to_status)
+    staff = [u for u in unit_staff(p.req.unit_id) if u.id != p.actor_id]
+    chosen = deliveries(staff, EmailTopic.NEW_REQUEST)
+    answered = deliveries([p.assignee], EmailTopic.OWNER_REPLY) if p.assignee else {}
+    for user in staff:
+        notify(user, NotificationKind.NEW_REQUEST, p.req, target)
         _email(
-            assignee,
-            EmailTopic.ASSIGNED,
-            req,
-            lambda: _("you have been given this job"),
+            user,
+            EmailTopic.OWNER_REPLY if user.id in answered else EmailTopic.NEW_REQUEST,
+            p.req,
+            (lambda: _("a request is waiting for verification"))
+            if event.from_status is None
+            else (lambda: _("the owner has completed the request")),
+            status=target,
+            delivery=answered.get(user.id, chosen[user.id]),
         )
+    if event.from_status is None:
+        # A walk-in filed by staff: the owner learns their request exists.
+        p.to_owner(NotificationKind.STATUS, target, lambda: _("your request has been filed"))
+
+
+def _on_status(event: RequestEvent, p: _Parties) -> None:
+    """A status change: the owner hears (never an internal note), and the assignee."""
+    target = Status(event.to_status)
+    if target is Status.SUBMITTED:
+        _on_filed(event, p)
+        return
+    p.to_owner(
+        NotificationKind.STATUS,
+        target,
+        lambda: _("the status is now “%(status)s”", status=_status_text(target)),
+        _public_note(event),
+    )
+    assignee = p.other_assignee
+    if assignee is None:
+        return
+    if event.from_status is Status.ACCEPTED and target is Status.IN_DESIGN:
+        notify(assignee, NotificationKind.ASSIGNED, p.req, target)
+        _email(assignee, EmailTopic.ASSIGNED, p.req, lambda: _("you have been given this job"))
+        return
+    notify(assignee, NotificationKind.STATUS, p.req, target)
+    decided = event.from_status is Status.AWAITING_APPROVAL and p.actor_id == p.owner.id
+    _email(
+        assignee,
+        EmailTopic.PROOF_DECISION if decided else EmailTopic.JOB_STATUS,
+        p.req,
+        lambda: _("the status is now “%(status)s”", status=_status_text(target)),
+        note=event.note,
+        status=target,
+    )
+
+
+def _on_comment(event: RequestEvent, p: _Parties) -> None:
+    """A public comment reaches the owner; the owner's comment reaches the job's staff."""
+    public = event.visibility is Visibility.PUBLIC
+    if public:
+        p.to_owner(NotificationKind.COMMENT, None, lambda: _("a new comment"), _public_note(event))
+    if p.actor_id == p.owner.id:
+        readers = [p.assignee] if p.assignee is not None else unit_staff(p.req.unit_id)
+        for user in readers:
+            notify(user, NotificationKind.COMMENT, p.req)
+        if p.assignee is not None:
+            _email(
+                p.assignee,
+                EmailTopic.OWNER_REPLY,
+                p.req,
+                lambda: _("a new comment"),
+                note=event.note,
+            )
+    elif not public and p.other_assignee is not None:
+        notify(p.other_assignee, NotificationKind.COMMENT, p.req)
+
+
+def _on_assignment(event: RequestEvent, p: _Parties) -> None:
+    """Internal: the assignee hears that they got the job, nobody else, without the reason."""
+    assignee = p.other_assignee
+    if assignee is None:
+        return
+    notify(assignee, NotificationKind.ASSIGNED, p.req, Status(p.req.status))
+    _email(assignee, EmailTopic.ASSIGNED, p.req, lambda: _("you have been given this job"))
+
+
+def _nobody(event: RequestEvent, p: _Parties) -> None:
+    """Staff bookkeeping (files, checklists, handover, decisions): the timeline shows it, and
+    the status change that follows tells the people concerned."""
+
+
+# What each kind of event tells whom. Every EventKind has an entry (a test checks it), so a new
+# kind has to say here who hears about it.
+HANDLERS: dict[EventKind, Callable[[RequestEvent, _Parties], None]] = {
+    EventKind.STATUS: _on_status,
+    EventKind.COMMENT: _on_comment,
+    EventKind.ASSIGNMENT: _on_assignment,
+    EventKind.FILE: _nobody,
+    EventKind.CHECKLIST: _nobody,
+    EventKind.DECISION: _nobody,
+    EventKind.SYSTEM: _nobody,
+}
+
+
+def on_request_event(event: RequestEvent, req: ServiceRequest) -> None:
+    """Queue the notifications and e-mails that `event` of `req` causes (flush, never commit).
+
+    Called by service_requests.events.record_event right after the event is flushed. The
+    request is the caller's (not loaded again); its owner and assignee come from the session's
+    identity map when already loaded.
+    """
+    parties = _Parties(
+        req=req,
+        owner=req.applicant,
+        assignee=db.session.get(User, req.assignee_id) if req.assignee_id else None,
+        actor_id=event.actor_id,
+    )
+    HANDLERS[EventKind(event.kind)](event, parties)
     db.session.flush()
 
 
@@ -304,8 +345,6 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
 
 def overdue_requests(now: datetime, unit_id: int | None = None):
     """Open requests past their due date whose clock is running."""
-    from ..service_requests.models import ServiceRequest
-
     open_statuses = [s for s in Status if s.is_open and s.clock.value == "running"]
     stmt = select(ServiceRequest).where(
         ServiceRequest.status.in_(open_statuses),

@@ -6,6 +6,9 @@ xlsxwriter in `constant_memory` mode to a temporary file, which is then streamed
 
 Formula injection (docs/security.md, pitfall 7): any text cell starting with = + - @, a tab or a
 carriage return gets a leading apostrophe, in CSV and XLSX alike.
+
+`request_export` and `report_export` build what /reports/export.* streams (an `Export`: its
+file name, its sheets and how its CSV is written); the view checks, audits and streams.
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ import io
 import itertools
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, String, case, func, literal, literal_column, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Area, Business, Unit, User
 from ..extensions import db
+from ..i18n import current_locale
 from ..service_requests.models import ServiceRequest, ServiceType
+from . import queries
+from .periods import Period, local_today
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 5000
@@ -226,3 +234,109 @@ def file_stream(path: str, chunk: int = 64 * 1024) -> Iterator[bytes]:
                 yield data
     finally:
         os.unlink(path)
+
+
+# --- what the export routes stream ---------------------------------------------------------
+
+Sheet = tuple[str, Sequence[str], Iterable[Sequence]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export ready to stream: which table, its file name (no suffix), the audit details."""
+
+    table: str
+    name: str
+    details: dict
+    sheets: list[Sheet]
+    _csv: Callable[[], Iterator[str]]
+
+    def csv(self) -> Iterator[str]:
+        return self._csv()
+
+    def xlsx(self) -> Iterator[bytes]:
+        """Writes the workbook now (to a temporary file) and streams it."""
+        return file_stream(xlsx_file(self.sheets))
+
+
+def request_export(where, filters: dict, now: datetime) -> Export:
+    """The request list under `where` (the list's scope and filters): rows read lazily."""
+    header = list(REQUEST_COLUMNS)
+    stmt = request_rows_select(where, db.engine.dialect.name)
+    rows = request_rows(stmt, db.engine)  # lazy: opens nothing until read
+    return Export(
+        table="requests",
+        name=f"permohonan-{local_today(now).isoformat()}",
+        details={"table": "requests", "filters": filters},
+        sheets=[("requests", header, rows)],
+        _csv=lambda: csv_batches(header, request_batches(stmt, db.engine)),
+    )
+
+
+def report_export(user: User, unit_id: int | None, period: Period, now: datetime) -> Export:
+    """The period report's figures and breakdowns, one sheet each (CSV: one after the other)."""
+    sheets = report_sheets(user, unit_id, period, now)
+    return Export(
+        table="report",
+        name=f"laporan-{period.kind}-{period.first.isoformat()}",
+        details={"table": "report", "unit": unit_id, **period.args()},
+        sheets=sheets,
+        _csv=lambda: _sheets_csv(sheets),
+    )
+
+
+def report_sheets(user: User, unit_id: int | None, period: Period, now: datetime) -> list[Sheet]:
+    report = queries.period_report(user, unit_id, period, now)
+    names = queries.labels(report)
+    header = [_("Figure"), _("Value")]
+    summary = [
+        (_("Requests received"), report.received),
+        (_("Requests completed"), report.completed),
+        (_("Completed within SLA"), report.within_sla),
+        (_("Completed late"), report.over_sla),
+        (_("Average revisions"), float(report.avg_revisions or 0)),
+        (_("Businesses served"), report.served),
+        (_("Served businesses with NIB"), report.with_nib),
+        (_("Served businesses with P-IRT"), report.with_pirt),
+        (_("Served businesses with halal certificate"), report.with_halal),
+    ]
+    detail_header = [_("Breakdown"), _("Item"), _("Received"), _("Completed")]
+    dim_names = {
+        "service": _("Service"),
+        "category": _("Product category"),
+        "kecamatan": _("Kecamatan"),
+        "area": _("Desa/kelurahan"),
+        "scale": _("Business scale"),
+    }
+
+    def item(dim, key):
+        if key is None:
+            return _("Unknown")
+        if dim == "service":
+            st = names["service"].get(key)
+            return st.name(current_locale()) if st else str(key)
+        if dim == "area":
+            return names["area"].get(key, str(key))
+        return str(key)
+
+    detail = [
+        (dim_names[dim], item(dim, key), v["received"], v["completed"])
+        for dim in queries.DIMENSIONS
+        for key, v in report.by[dim].items()
+    ]
+    return [
+        (_("Summary"), header, [(str(a), b) for a, b in summary]),
+        (
+            _("Breakdown"),
+            detail_header,
+            [tuple(str(x) if isinstance(x, str) else x for x in r) for r in detail],
+        ),
+    ]
+
+
+def _sheets_csv(sheets: Sequence[Sheet]) -> Iterator[str]:
+    for i, (_name, header, rows) in enumerate(sheets):
+        chunks = csv_stream(header, rows)
+        first = next(chunks)
+        yield first if i == 0 else "\n" + first.lstrip("\ufeff")
+        yield from chunks

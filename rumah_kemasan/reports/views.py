@@ -25,6 +25,7 @@ from ..accounts.models import Unit
 from ..audit import services as audit
 from ..database import long_statements, utcnow, without_write_lock, writes
 from ..extensions import db
+from ..i18n import current_locale
 from ..logs import log_event
 from ..permissions import (
     can_export_list,
@@ -36,6 +37,8 @@ from ..permissions import (
 )
 from ..security import arg_int
 from ..service_requests.queries import request_list
+from ..service_requests.sla import MONTHS_EN, MONTHS_ID
+from ..service_requests.views import _parse_filters as parse_list_filters
 from . import exports, queries, services
 from .charts import bar_chart
 from .filters import ReportFilters
@@ -62,9 +65,6 @@ def _survey_globals():
 
 def period_label(period) -> str:
     """ "November 2026", "Kuartal 4 2026" / "Quarter 4 2026", or "2026"."""
-    from ..i18n import current_locale
-    from ..service_requests.sla import MONTHS_EN, MONTHS_ID
-
     if period.kind == "month":
         months = MONTHS_EN if current_locale() == "en" else MONTHS_ID
         return f"{months[period.number - 1]} {period.year}"
@@ -208,8 +208,6 @@ def index():
 
 def _breakdowns(report, names) -> list[tuple[str, str, list[dict]]]:
     """Rows per dimension, largest first: label, figures and the list-filter arguments."""
-    from ..i18n import current_locale
-
     categories = {c.value: label for c, label in CATEGORY_LABELS.items()}
     scales = {s.value: label for s, label in SCALE_LABELS.items()}
     unknown = _("Unknown (no area on the business profile)")
@@ -285,121 +283,49 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
 
 
-def _export_list_where():
+def _export_list_where(now):
     """The request list's WHERE clause (scope and filters) for the current query string."""
-    from ..service_requests.views import _parse_filters
-
     # No page size: on PostgreSQL a text search's WHERE holds one subquery per searched
     # field, limited to the page size (limit=1 exported at most four matching rows).
-    return request_list(current_user, _parse_filters(), now=utcnow(), limit=None).whereclause
-
-
-def _report_sheets(unit_id, period):
-    report = queries.period_report(current_user, unit_id, period, utcnow())
-    names = queries.labels(report)
-    header = [_("Figure"), _("Value")]
-    summary = [
-        (_("Requests received"), report.received),
-        (_("Requests completed"), report.completed),
-        (_("Completed within SLA"), report.within_sla),
-        (_("Completed late"), report.over_sla),
-        (_("Average revisions"), float(report.avg_revisions or 0)),
-        (_("Businesses served"), report.served),
-        (_("Served businesses with NIB"), report.with_nib),
-        (_("Served businesses with P-IRT"), report.with_pirt),
-        (_("Served businesses with halal certificate"), report.with_halal),
-    ]
-    detail_header = [_("Breakdown"), _("Item"), _("Received"), _("Completed")]
-    dim_names = {
-        "service": _("Service"),
-        "category": _("Product category"),
-        "kecamatan": _("Kecamatan"),
-        "area": _("Desa/kelurahan"),
-        "scale": _("Business scale"),
-    }
-    from ..i18n import current_locale
-
-    def item(dim, key):
-        if key is None:
-            return _("Unknown")
-        if dim == "service":
-            st = names["service"].get(key)
-            return st.name(current_locale()) if st else str(key)
-        if dim == "area":
-            return names["area"].get(key, str(key))
-        return str(key)
-
-    detail = [
-        (dim_names[dim], item(dim, key), v["received"], v["completed"])
-        for dim in queries.DIMENSIONS
-        for key, v in report.by[dim].items()
-    ]
-    return [
-        (_("Summary"), header, [(str(a), b) for a, b in summary]),
-        (
-            _("Breakdown"),
-            detail_header,
-            [tuple(str(x) if isinstance(x, str) else x for x in r) for r in detail],
-        ),
-    ]
+    return request_list(current_user, parse_list_filters(), now=now, limit=None).whereclause
 
 
 def _export(fmt: str):
     if _rate_limited():
         log_event("export.throttled", export=fmt, user_id=current_user.id)
         return render_template("reports/rate_limited.html"), 429, {"Retry-After": "600"}
-    table = "report" if request.args.get("table") == "report" else "requests"
-    stamp = local_today(utcnow()).isoformat()
-    if table == "report":
+    now = utcnow()
+    if request.args.get("table") == "report":
         if not can_read_reports(current_user):
             abort(403)
         unit_id, _units = _unit_filter()
         period = _period()
-        details = {"table": table, "unit": unit_id, **period.args()}
+        details = {"table": "report", "unit": unit_id, **period.args()}
     else:
-        details = {"table": table, "filters": request.args.to_dict()}
+        details = {"table": "requests", "filters": request.args.to_dict()}
     # Counted and recorded in one write transaction, committed before the building starts:
     # the write lock is held for the audit row only, not while the rows are read.
-    audit.record(current_user, f"export.{table}.{fmt}", None, details)
+    audit.record(current_user, f"export.{details['table']}.{fmt}", None, details)
     db.session.commit()
     with without_write_lock():
-        if table == "report":
-            sheets = _report_sheets(unit_id, period)
-            name = f"laporan-{period.kind}-{period.first.isoformat()}"
+        if details["table"] == "report":
+            export = exports.report_export(current_user, unit_id, period, now)
         else:
-            where = _export_list_where()
-            header = list(exports.REQUEST_COLUMNS)
-            stmt = exports.request_rows_select(where, db.engine.dialect.name)
-            rows = exports.request_rows(stmt, db.engine)  # lazy: opens nothing until read
-            sheets = [("requests", header, rows)]
-            name = f"permohonan-{stamp}"
-        if fmt == "xlsx":
-            path = exports.xlsx_file(sheets)
-    filename = _safe_name(name) + "." + fmt
+            export = exports.request_export(_export_list_where(now), request.args.to_dict(), now)
+        body = export.csv() if fmt == "csv" else export.xlsx()  # an XLSX is written here
+    filename = _safe_name(export.name) + "." + fmt
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
     if fmt == "csv":
-        if table == "report":
-            body = _report_csv(sheets)
-        else:
-            body = exports.csv_batches(header, exports.request_batches(stmt, db.engine))
         return Response(body, mimetype="text/csv", headers=headers)
     return Response(
-        exports.file_stream(path),
+        body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=headers,
     )
-
-
-def _report_csv(sheets):
-    for i, (_name, header, rows) in enumerate(sheets):
-        chunks = exports.csv_stream(header, rows)
-        first = next(chunks)
-        yield first if i == 0 else "\n" + first.lstrip("\ufeff")
-        yield from chunks
 
 
 @bp.route("/reports/export.csv")

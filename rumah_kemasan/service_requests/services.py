@@ -1,6 +1,8 @@
 """State changes for requests: filing, transitions, assignment, comments, walk-ins.
 
-Each service checks, mutates, appends its timeline event and flushes; the view commits once.
+Each service checks, mutates and ends with `events.record_event` (the event, the flush, the
+notifications); the view commits once. The path of a status change runs one way:
+view → here → workflow/sla (and designs for the facts its guards read) → events → notifications.
 Concurrency: the row's `version` column is an optimistic lock (SQLAlchemy `version_id_col`):
 the UPDATE carries `WHERE version = :seen`, so of two people acting at once exactly one row
 update succeeds and the other raises `Conflict`, on SQLite and PostgreSQL alike.
@@ -13,16 +15,18 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import permissions
-from ..accounts.models import Business, User
+from ..accounts.models import Business, BusinessScale, ConsentRecord, ProductCategory, User
+from ..accounts.services import REGISTRATION_PURPOSE
 from ..database import utcnow
+from ..designs import services as designs
+from ..designs.services import DesignSnapshot, design_facts
 from ..errors import Conflict
 from ..extensions import db
-from ..notifications.services import on_request_event
 from ..roles import Role
 from . import sla
+from .events import record_event
 from .models import (
     EventKind,
     RequestCounter,
@@ -55,21 +59,31 @@ def actor_of(user: User) -> Actor:
     return Actor(id=user.id, role=Role(user.role))
 
 
-def state_of(req: ServiceRequest, *, assignee_id: int | None = None, designs=None) -> RequestState:
+def state_of(
+    req: ServiceRequest,
+    *,
+    assignee_id: int | None = None,
+    designs: DesignSnapshot | None = None,
+    with_files: bool = True,
+) -> RequestState:
     """The workflow's view of a request (`assignee_id` overrides for a prospective claim).
 
-    `designs` is a designs.services.DesignSnapshot already loaded by the caller, if any.
+    `designs` is a DesignSnapshot already loaded by the caller, if any. `with_files=False`
+    leaves the facts about the request's files out (and their queries): for a move whose
+    guards read none of them.
     """
-    from ..designs.services import design_facts
-
     service = req.service_type
+    checklist_required = service.needs_label_checklist
+    files = {}
+    if with_files:
+        files = design_facts(req, designs, with_checklist=checklist_required)
     return RequestState(
         status=Status(req.status),
         owner_id=req.applicant_id,
         assignee_id=assignee_id if assignee_id is not None else req.assignee_id,
         includes_printing=service.includes_printing,
-        checklist_required=service.needs_label_checklist,
-        **design_facts(req, designs),
+        checklist_required=checklist_required,
+        **files,
     )
 
 
@@ -120,8 +134,6 @@ def file_request(
     data: RequestInput, applicant: User, filed_by: User | None = None
 ) -> ServiceRequest:
     """Create a submitted request with its first timeline event."""
-    from ..accounts.models import ProductCategory
-
     now = utcnow()
     printing = data.service_type.includes_printing
     req = ServiceRequest(
@@ -144,17 +156,7 @@ def file_request(
     )
     db.session.add(req)
     db.session.flush()
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=(filed_by or applicant).id,
-        kind=EventKind.STATUS,
-        to_status=Status.SUBMITTED,
-        visibility=Visibility.PUBLIC,
-        created_at=now,
-    )
-    db.session.add(event)
-    db.session.flush()
-    on_request_event(event)
+    record_event(req, filed_by or applicant, EventKind.STATUS, to_status=Status.SUBMITTED, at=now)
     return req
 
 
@@ -163,26 +165,24 @@ def _check_version(req: ServiceRequest, seen_version: int | None) -> None:
         raise Conflict(req)
 
 
-def _flush_or_conflict(req: ServiceRequest) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise Conflict(req) from exc
-
-
 def _apply_clock(req: ServiceRequest, source: Status, target: Status, now: datetime) -> None:
-    """Start, pause, resume or stop the SLA clock as the status changes."""
-    cal = sla.default_calendar()
+    """Start, pause, resume or stop the SLA clock as the status changes.
+
+    The working calendar is built only when a due date or a pause is computed (pausing itself
+    needs none).
+    """
     if target is Status.ACCEPTED and req.accepted_at is None:
         req.accepted_at = now
-        req.due_at = sla.due_at(now, req.service_type.sla_days, 0, cal)
+        req.due_at = sla.due_at(now, req.service_type.sla_days, 0, sla.default_calendar())
     if req.accepted_at is None:
         return
     if source is Status.COMPLETED and req.completed_at is not None:
         # Reopened: the time it sat completed was not the designers' to spend.
+        cal = sla.default_calendar()
         req.paused_seconds += int(sla.paused_working_seconds(req.completed_at, now, cal))
         req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
     if req.paused_at is not None and target.clock is not source.clock:
+        cal = sla.default_calendar()
         req.paused_seconds += int(sla.paused_working_seconds(req.paused_at, now, cal))
         req.paused_at = None
         req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
@@ -220,20 +220,23 @@ def transition(
             if not permissions.is_assignable(assignee, req):
                 raise Refused(Refusal.ASSIGNEE_REQUIRED)
             prospective_assignee = assignee
-    state = state_of(req, assignee_id=prospective_assignee.id if prospective_assignee else None)
+    move = TRANSITIONS.get((source, target))
+    state = state_of(
+        req,
+        assignee_id=prospective_assignee.id if prospective_assignee else None,
+        with_files=move is not None and move.reads_files,
+    )
     refusal = check_transition(state, actor, target, note)
     if refusal is not None:
         raise Refused(refusal)
     now = utcnow()
-    from ..designs import services as designs
-
     if target is Status.AWAITING_APPROVAL:
         designs.publish_proof(req, now)
     if source is Status.AWAITING_APPROVAL and permissions.is_owner_of(user, req):
         designs.record_decision(req, user, target is Status.APPROVED, note, proof_sha256)
     if prospective_assignee is not None:
         req.assignee_id = prospective_assignee.id
-    if TRANSITIONS[(source, target)].counts_revision:
+    if move.counts_revision:
         req.revision_count += 1
     _apply_clock(req, source, target, now)
     if target is Status.COMPLETED:
@@ -243,20 +246,16 @@ def transition(
     req.status = target
     req.last_changed_at = now
     req.last_changed_by_id = user.id
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=user.id,
-        kind=EventKind.STATUS,
+    return record_event(
+        req,
+        user,
+        EventKind.STATUS,
         from_status=source,
         to_status=target,
         note=(note or "").strip() or None,
         visibility=_visibility(user, internal),
-        created_at=now,
+        at=now,
     )
-    db.session.add(event)
-    _flush_or_conflict(req)
-    on_request_event(event)
-    return event
 
 
 def assign(
@@ -281,18 +280,14 @@ def assign(
     req.assignee_id = assignee.id
     req.last_changed_at = now
     req.last_changed_by_id = supervisor.id
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=supervisor.id,
-        kind=EventKind.ASSIGNMENT,
+    return record_event(
+        req,
+        supervisor,
+        EventKind.ASSIGNMENT,
         note=f"{assignee.full_name}: {reason.strip()}",
         visibility=Visibility.INTERNAL,
-        created_at=now,
+        at=now,
     )
-    db.session.add(event)
-    _flush_or_conflict(req)
-    on_request_event(event)
-    return event
 
 
 def _visibility(user: User, internal: bool) -> Visibility:
@@ -307,19 +302,9 @@ def comment(req: ServiceRequest, user: User, text: str, *, internal: bool = Fals
     text = (text or "").strip()
     if not text:
         raise Refused(Refusal.NOTE_REQUIRED)
-    visibility = _visibility(user, internal)
-    event = RequestEvent(
-        request_id=req.id,
-        actor_id=user.id,
-        kind=EventKind.COMMENT,
-        note=text,
-        visibility=visibility,
-        created_at=utcnow(),
+    return record_event(
+        req, user, EventKind.COMMENT, note=text, visibility=_visibility(user, internal), at=utcnow()
     )
-    db.session.add(event)
-    db.session.flush()
-    on_request_event(event)
-    return event
 
 
 def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
@@ -328,8 +313,6 @@ def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
         raise Refused(Refusal.FORBIDDEN)
     printing = data.service_type.includes_printing
     req.product_name = data.product_name.strip()
-    from ..accounts.models import ProductCategory
-
     req.product_category = ProductCategory(data.product_category)
     req.brief = data.brief.strip()
     req.target_market = TargetMarket(data.target_market)
@@ -360,9 +343,6 @@ def find_or_create_walk_in_owner(data: WalkInOwner, staff: User) -> tuple[User, 
     The owner's consent is taken at the counter by the staff member, and recorded with the
     purpose and who took it. Returns (owner, business, owner_created).
     """
-    from ..accounts.models import BusinessScale, ConsentRecord, ProductCategory
-    from ..accounts.services import REGISTRATION_PURPOSE
-
     owner = db.session.scalar(select(User).where(User.phone == data.phone))
     created = owner is None
     if owner is not None and owner.role != Role.OWNER:

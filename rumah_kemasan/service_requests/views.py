@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..accounts.services import set_password_link
+from ..accounts.views import area_choices
 from ..database import utcnow
+from ..designs.services import snapshot
+from ..designs.views import files_context
 from ..extensions import db
-from ..forms import FORBIDDEN_CHARS_MESSAGE, refusal_message
+from ..formats import whatsapp_link
+from ..forms import FORBIDDEN_CHARS_MESSAGE, ActionForm, refusal_message
+from ..i18n import current_locale
 from ..permissions import (
     assignable_staff,
     can_act_on_request,
@@ -144,8 +151,6 @@ def index():
 
 def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
     """The filing form with the active services (and, for owners, their businesses)."""
-    from ..i18n import current_locale
-
     service_rows = db.session.scalars(
         select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
     ).all()
@@ -199,9 +204,6 @@ def new():
 
 def _walk_in():
     """Staff file for an owner at the counter; a new owner gets a passwordless account."""
-    from ..accounts.views import area_choices
-    from ..formats import whatsapp_link
-
     form = _request_form(form_class=WalkInForm)
     form.area_id.choices = area_choices(current_user.unit)
     valid_areas = {a for group in form.area_id.choices.values() for a, _name in group}
@@ -233,8 +235,6 @@ def _walk_in():
                 # Only a walk-in who never had a password and belongs to this unit alone: a
                 # walk-in for another unit's owner files the request and gains nothing more.
                 if can_make_owner_link(current_user, req):
-                    from ..accounts.services import set_password_link
-
                     link = set_password_link(owner, current_user)
                     wa = whatsapp_link(owner.phone, _owner_link_text(req, link))
                 db.session.commit()
@@ -249,8 +249,6 @@ def _walk_in():
 
 def _owner_link_text(req, link: str) -> str:
     """The prefilled WhatsApp text in the owner's language: the code and the link, nothing else."""
-    from flask_babel import force_locale
-
     with force_locale(req.applicant.locale or "id"):
         return _(
             "Hello, your Rumah Kemasan request is registered as %(code)s. "
@@ -282,9 +280,6 @@ def detail(code: str):
     req = get_request_or_404(code)
     internal = can_see_internal(current_user)
     events = db.session.scalars(queries.timeline(req, include_internal=internal)).all()
-    from ..designs.services import snapshot
-    from ..designs.views import files_context
-
     snap = snapshot(req)
     staff = []
     if can_assign(current_user, req):
@@ -350,9 +345,7 @@ def transition(code: str):
 
 
 def _status(status) -> str:
-    from ..templating import status_label
-
-    return status_label(status)
+    return _(Status(status).label)  # workflow's English label is the msgid
 
 
 @bp.route("/<code>/comments", methods=["POST"])
@@ -405,10 +398,6 @@ def assign(code: str):
 @role_required(Role.STAFF, Role.SUPERVISOR)
 def owner_link(code: str):
     """A one-time set-password link for the owner, to send by WhatsApp (no e-mail needed)."""
-    from ..accounts.services import set_password_link
-    from ..formats import whatsapp_link
-    from ..forms import ActionForm
-
     req = get_request_or_404(code)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -202,6 +202,11 @@ class Transition:
                 return refusal
         return None
 
+    @property
+    def reads_files(self) -> bool:
+        """True if a guard reads facts about the request's files (drafts, proof, checklist)."""
+        return any(guard in _FILE_GUARDS for guard in self.guards)
+
 
 def _assignee_set(state: RequestState, actor: Actor) -> Refusal | None:
     return None if state.assignee_id is not None else Refusal.ASSIGNEE_REQUIRED
@@ -242,6 +247,18 @@ def _final_exists(state: RequestState, actor: Actor) -> Refusal | None:
 def _handover_recorded(state: RequestState, actor: Actor) -> Refusal | None:
     return None if state.handover_recorded else Refusal.HANDOVER_REQUIRED
 
+
+# The guards that read the request's files; the others read only the request row.
+_FILE_GUARDS = frozenset(
+    (
+        _new_draft,
+        _checklist_filled,
+        _checklist_passed,
+        _proof_published,
+        _final_exists,
+        _handover_recorded,
+    )
+)
 
 _O, _ST, _A, _SU = Party.OWNER, Party.STAFF, Party.ASSIGNEE, Party.SUPERVISOR
 
