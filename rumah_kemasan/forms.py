@@ -93,6 +93,12 @@ class IntegerField(wtforms.IntegerField):
             )
 
 
+class HiddenIntegerField(IntegerField):
+    """A bounded integer the page carries back (a version, an id), as a hidden input."""
+
+    widget = wtforms.widgets.HiddenInput()
+
+
 FORMAT_MESSAGES = {
     "phone_invalid": _l("Enter a mobile (WhatsApp) number, for example 0812-3456-7890."),
     "phone_not_mobile": _l(

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
 from ..formats import normalize_phone
-from ..forms import Form, IntegerField, Normalized, form_int
+from ..forms import Form, HiddenIntegerField, IntegerField, Normalized, form_int
 from .models import TargetMarket
 
 MARKET_LABELS = {
@@ -82,7 +82,7 @@ class RequestForm(Form):
 
 class TransitionForm(Form):
     target = HiddenField(validators=[DataRequired()])
-    version = HiddenField(validators=[DataRequired()])
+    version = HiddenIntegerField(validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
     internal = BooleanField(_l("Internal note (staff only)"))
     assignee_id = SelectField(

@@ -11,7 +11,7 @@ update succeeds and the other raises `Conflict`, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions
 from ..accounts.models import Business, BusinessScale, ConsentRecord, ProductCategory, User
 from ..accounts.services import REGISTRATION_PURPOSE
-from ..database import utcnow
 from ..designs import services as designs
 from ..designs.services import DesignSnapshot, design_facts
 from ..errors import Conflict
@@ -44,6 +43,13 @@ from .workflow import (
     Status,
     check_transition,
 )
+
+
+def utcnow() -> datetime:
+    """The instant of a step, timezone-aware UTC: the same clock as `database.utcnow`, read here
+    so that a step's path stays inside the request domain (tests/integration/test_call_path.py)
+    and tests can set it for this module alone."""
+    return datetime.now(UTC)
 
 
 class Refused(Exception):

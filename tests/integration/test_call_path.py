@@ -89,9 +89,7 @@ def _assert_one_way(order: list[str], edges: set[tuple[str, str]]) -> None:
         tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:  # pragma: no cover - the message is the point
         pytest.fail(f"the path returns to a file it left: {exc.args[1]}")
-    # 8 files of the path itself, plus database.py for `utcnow`: the one clock read of the
-    # step (its time stamps the event, the SLA clock and last_changed_at alike).
-    assert len(order) <= 9, order
+    assert len(order) <= 8, order
 
 
 def _signed_in(app, user):
@@ -135,7 +133,6 @@ def test_accepting_a_request_walks_one_way_through_few_files(app, make_user, mak
         "permissions.py",
         "service_requests/services.py",
         "service_requests/workflow.py",
-        "database.py",
         "service_requests/sla.py",
         "service_requests/events.py",
         "notifications/services.py",
@@ -165,7 +162,6 @@ def test_sending_a_proof_walks_one_way_through_few_files(app, make_user, make_re
         "service_requests/services.py",
         "service_requests/workflow.py",
         "designs/services.py",
-        "database.py",
         "service_requests/events.py",
         "notifications/services.py",
         "notifications/preferences.py",
