@@ -11,8 +11,11 @@ from sqlalchemy import select
 from .accounts.models import Unit, User
 from .extensions import db
 from .formats import FormatError, normalize_phone
+from .notifications.cli import COMMANDS as notification_commands
 from .ops import cli as ops_cli
+from .reference_data import load_all
 from .roles import Role
+from .seed import seed_demo as run
 
 users_cli = click.Group("users", help="Manage user accounts.")
 data_cli = click.Group("data", help="Reference data (units, areas, service catalog).")
@@ -59,7 +62,6 @@ def create_user(role, full_name, email, phone, unit_slug, password):
 @data_cli.command("load")
 def load_data():
     """Load units, areas and the service catalog from rumah_kemasan/data (idempotent)."""
-    from .reference_data import load_all
 
     load_all()
     db.session.commit()
@@ -72,7 +74,6 @@ def load_data():
 @click.option("--requests", "n_requests", default=200, show_default=True)
 def seed_demo(if_empty, owners, n_requests):
     """A demo unit with staff, owners and requests in every status; prints the logins."""
-    from .seed import seed_demo as run
 
     run(if_empty=if_empty, n_owners=owners, n_requests=n_requests, echo=click.echo)
 
@@ -81,7 +82,6 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (users_cli, data_cli, seed_cli, ops_cli.backup_cli):
         app.cli.add_command(group)
-    from .notifications.cli import COMMANDS as notification_commands
 
     for group in notification_commands:
         app.cli.add_command(group)

@@ -36,12 +36,16 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import psycopg
+from flask import g, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from .extensions import db
 from .logs import current_request_id
 
 log = logging.getLogger(__name__)
@@ -84,7 +88,6 @@ def long_statements(view: Callable) -> Callable:
 
 
 def _view_flag(app, name: str) -> bool:
-    from flask import request
 
     view = app.view_functions.get(request.endpoint) if request.endpoint else None
     return bool(getattr(view, name, False))
@@ -110,7 +113,6 @@ def without_write_lock() -> Iterator[None]:
 
 
 def _end_read_transaction(*, keep_loaded: bool) -> None:
-    from .extensions import db
 
     session = db.session()
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
@@ -166,8 +168,6 @@ def classify(exc: BaseException) -> str | None:
     if module.startswith("psycopg"):
         state = _sqlstate(exc)
         if state is None:  # raised by the driver: no server answer at all
-            import psycopg
-
             return "unavailable" if isinstance(exc.orig, psycopg.OperationalError) else None
         if state in _PG_TIMEOUT_STATES:
             return "timeout"
@@ -314,7 +314,6 @@ probe = _Probe()
 
 def engine_options(config) -> dict:
     """create_engine() options for `config`: pool and connect timeouts, server-side timeouts."""
-    from sqlalchemy.engine import make_url
 
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -343,7 +342,6 @@ def _ms(seconds: float) -> int:
 
 def statement_timeout(config) -> float:
     """The statement timeout that applies now: pages get the short one, the rest the long one."""
-    from flask import has_request_context
 
     if has_request_context() and not _long_statements.get():
         return float(config["DATABASE_STATEMENT_TIMEOUT"])
@@ -421,7 +419,6 @@ def _configure_postgresql(engine: Engine, config) -> None:
 
 def _wrote(session) -> None:
     session.info[_WROTE] = True
-    from flask import has_request_context, request
 
     if has_request_context() and not write_intent.get():
         # On SQLite this write upgrades a read transaction and can fail with "database is
@@ -444,11 +441,8 @@ def _bulk(state):
 
 
 def _committed(session):
-    if session.info.pop(_WROTE, False):
-        from flask import g, has_request_context
-
-        if has_request_context():
-            g.rk_committed = True
+    if session.info.pop(_WROTE, False) and has_request_context():
+        g.rk_committed = True
 
 
 def _rolled_back(session, previous):
@@ -465,9 +459,6 @@ if not event.contains(Session, "after_flush", _flushed):
 
 def init_app(app) -> None:
     """Mark each request as reading or writing before any query runs; retry a lost lock race."""
-    from flask import g, request
-
-    from .extensions import db
 
     @app.before_request
     def _set_write_intent():
@@ -477,7 +468,6 @@ def init_app(app) -> None:
         if writing and db.engine.dialect.name == "sqlite":
             # Load the signed-in user in a short read, so the write lock is not taken before
             # the view (and its slow parts) even started.
-            from flask_login import current_user
 
             token = _reading.set(True)
             try:

@@ -12,13 +12,13 @@ import contextlib
 import logging
 import secrets
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .database import classify, request_id
-from .extensions import db
+from .extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ def init_app(app: Flask) -> None:
         if kind is None:  # the database answered: the query is wrong, a bug
             return _server_error(exc)
         error_id = secrets.token_hex(4)
-        from flask import request
 
         # One line, so contention and outages can be counted from the log.
         log.error(
@@ -74,9 +73,6 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         # Render as if signed out: loading the user (for the menu, the language) would need
         # the database again and turn this friendly page into a 500.
-        from flask import g
-
-        from .extensions import login_manager
 
         g._login_user = login_manager.anonymous_user()
         body = render_template(

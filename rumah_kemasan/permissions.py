@@ -17,9 +17,11 @@ from sqlalchemy import Select, select
 
 from .accounts.models import AccountRecovery, Business, User
 from .accounts.recovery import belongs_only_to_unit, is_live_owner
+from .audit.models import AuditLog
 from .database import utcnow
 from .designs.models import DesignFile, DesignKind
-from .extensions import db
+from .extensions import db, login_manager
+from .reports.models import SurveyResponse
 from .roles import Role
 from .service_requests.models import ServiceRequest
 from .service_requests.workflow import Status
@@ -32,8 +34,6 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from .extensions import login_manager
-
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
@@ -55,8 +55,6 @@ def permission_required(check):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from .extensions import login_manager
-
                 return login_manager.unauthorized()
             if not check(current_user):
                 abort(403)
@@ -239,7 +237,6 @@ def get_file_or_404(file_id: int):
 
 def visible_audit(user: User) -> Select:
     """Audit rows `user` may read: a supervisor sees their unit's people, an admin everything."""
-    from .audit.models import AuditLog
 
     stmt = select(AuditLog)
     if user.role == Role.ADMIN:
@@ -428,7 +425,6 @@ def survey_refusal(user: User, req: ServiceRequest) -> str | None:
     only once (`already_answered`). Guards GET/POST /requests/<code>/survey and the invitation
     on the request page.
     """
-    from .reports.models import SurveyResponse
 
     if not is_owner_of(user, req):
         return "not_owner"

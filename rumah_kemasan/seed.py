@@ -6,6 +6,7 @@ so nothing usable on a real deployment is ever in the code.
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from datetime import timedelta
@@ -13,10 +14,14 @@ from pathlib import Path
 
 from faker import Faker
 from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from .accounts.models import Area, Business, BusinessScale, ProductCategory, Unit, User
 from .database import utcnow
+from .designs import checklists
+from .designs import services as designs
+from .designs.models import DesignKind
 from .extensions import db
 from .reference_data import load_all
 from .roles import Role
@@ -313,9 +318,6 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
 
 def _picture(text: str, colour: tuple[int, int, int], size=(900, 675)) -> bytes:
     """A simple label-like picture with the product name, as a PNG."""
-    import io
-
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
@@ -329,9 +331,6 @@ def _picture(text: str, colour: tuple[int, int, int], size=(900, 675)) -> bytes:
 
 def _demo_files(req, path, owner, designer, product, rng) -> None:
     """Before photos, proofs, finals, checklists and handovers matching the request's path."""
-    from .designs import checklists
-    from .designs import services as designs
-    from .designs.models import DesignKind
 
     if Status.SUBMITTED in path and rng.random() < 0.8:
         designs.upload(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import (
     BooleanField,
     EmailField,
@@ -116,7 +117,6 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
 
     def validate_current(self, field):
-        from flask_login import current_user
 
         if not current_user.check_password(field.data or ""):
             raise ValidationError(_l("The current password is not correct."))
@@ -190,7 +190,6 @@ class DeleteAccountForm(Form):
     )
 
     def validate_password(self, field):
-        from flask_login import current_user
 
         if not current_user.check_password(field.data or ""):
             raise ValidationError(_l("The current password is not correct."))

@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit.services import record
 from ..database import utcnow, without_write_lock
 from ..extensions import db
+from ..formats import FormatError, normalize_phone
 from ..notifications.models import OutboxEmail
 from ..roles import Role
 from ..security import new_token, token_hash
@@ -38,7 +40,6 @@ class Throttled(Exception):
 
 def find_by_login(login: str) -> User | None:
     """The user whose e-mail or (normalised) phone is `login`."""
-    from ..formats import FormatError, normalize_phone
 
     login = login.strip()
     if "@" in login:
@@ -150,7 +151,6 @@ def set_password_link(user: User, created_by: User) -> str:
 
     Staff could use such a link to enter the account, so each one is written to the audit log.
     """
-    from ..audit.services import record
 
     token = issue_token(user, TokenPurpose.SET_PASSWORD, created_by=created_by)
     record(created_by, "account.set_password_link", f"user:{user.id}")

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+import tempfile
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..database import long_statements, without_write_lock
+from ..audit import services as audit
+from ..database import long_statements, utcnow, without_write_lock
+from ..designs.storage import delete_after_commit
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
 from ..logs import log_event
+from ..notifications.forms import preferences_form
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..roles import Role
 from ..security import client_address, next_arg
 from ..service_requests.sla import format_wita
-from . import recovery, services
+from . import privacy, recovery, services
 from .forms import (
     BusinessForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     NewPasswordForm,
     ProfileForm,
@@ -198,7 +215,6 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("account.profile"))
-    from ..notifications.forms import preferences_form
 
     notify_form = preferences_form(current_user._get_current_object())
     return render_template("accounts/profile.html", form=form, notify_form=notify_form)
@@ -293,7 +309,6 @@ EXPORTS_PER_WINDOW = 3  # zips of all one's files are heavy; a few per ten minut
 @login_required
 @role_required(Role.OWNER)
 def data():
-    from .forms import DeleteAccountForm
 
     return render_template("accounts/data.html", form=DeleteAccountForm(), export_form=ActionForm())
 
@@ -303,14 +318,6 @@ def data():
 @login_required
 @role_required(Role.OWNER)
 def data_export():
-    import tempfile
-    from datetime import timedelta
-
-    from flask import Response
-
-    from ..audit import services as audit
-    from ..database import utcnow
-    from . import privacy
 
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -352,10 +359,6 @@ def data_export():
 @login_required
 @role_required(Role.OWNER)
 def data_delete():
-    from ..audit import services as audit
-    from ..designs.storage import delete_after_commit
-    from . import privacy
-    from .forms import DeleteAccountForm
 
     form = DeleteAccountForm()
     with without_write_lock():  # the password check hashes: before the write lock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -18,7 +19,6 @@ PAGE_SIZE = 50
 @permission_required(can_read_reports)
 def index():
     """Newest first, keyset-paginated by id (`?before=<id>`), optionally by action prefix."""
-    from flask_login import current_user
 
     stmt = visible_audit(current_user).options(joinedload(AuditLog.actor))
     action = arg_text("action", 60)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 
 import click
 from flask import Flask
@@ -20,8 +22,6 @@ def reconcile(fix: bool = False) -> dict[str, list]:
     in flight is never touched). Rows without a file and mismatches are reported, never
     deleted: they need a person (restore from backup, or ask for the file again).
     """
-    import os
-    import time
 
     store = storage.get_storage()
     known: dict[str, DesignFile] = {}

@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import db
 from ..logs import log_event
 
 PENDING = "rk_pending_files"
@@ -177,6 +178,5 @@ def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _discard_uncommitted(_exc=None):
         # A request that ended without committing leaves nothing behind.
-        from ..extensions import db
 
         _discard_pending(db.session())

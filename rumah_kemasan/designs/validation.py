@@ -7,6 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
 from . import images
 from .models import DesignKind
 
@@ -108,9 +112,6 @@ def clean_name(raw: str, suffix: str, max_length: int = 120) -> str:
 
 def check_pdf(data: bytes) -> None:
     """Parse the PDF and refuse it when it is damaged, encrypted or carries active content."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

@@ -8,6 +8,9 @@ import time
 import click
 
 from ..extensions import db
+from .digest import send_daily_digests, send_digests
+from .sender import deliver_pending
+from .services import notify_overdue
 
 outbox_cli = click.Group("outbox", help="Deliver queued e-mails.")
 digest_cli = click.Group("digest", help="Digest e-mails: weekly for supervisors, daily as chosen.")
@@ -20,7 +23,6 @@ notify_cli = click.Group("notify", help="Scheduled in-app notifications.")
 @click.option("--batch", default=100, show_default=True, help="Messages per pass.")
 def outbox_send(loop: bool, interval: float, batch: int):
     """Send due e-mails over SMTP; safe to run in several processes at once."""
-    from .sender import deliver_pending
 
     stopping = False
 
@@ -54,7 +56,6 @@ def outbox_send(loop: bool, interval: float, batch: int):
 @digest_cli.command("send")
 def digest_send():
     """Queue the weekly digest for every supervisor (run weekly from cron)."""
-    from .digest import send_digests
 
     n = send_digests()
     db.session.commit()
@@ -64,7 +65,6 @@ def digest_send():
 @digest_cli.command("daily")
 def digest_daily():
     """Queue each person's daily digest of what they chose to get that way (run daily)."""
-    from .digest import send_daily_digests
 
     n = send_daily_digests()
     db.session.commit()
@@ -74,7 +74,6 @@ def digest_daily():
 @notify_cli.command("overdue")
 def notify_overdue_cmd():
     """Notify supervisors in-app about overdue requests (once per request)."""
-    from .services import notify_overdue
 
     n = notify_overdue()
     db.session.commit()

@@ -22,13 +22,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from ..accounts.models import Unit
+from ..accounts.models import Unit, User
 from ..database import utcnow
 from ..extensions import db
+from ..reports.models import SurveyResponse
+from ..reports.skm import ikm_from_sums
 from ..roles import Role
 from ..service_requests.models import ServiceRequest
 from ..service_requests.workflow import Status
 from .models import DigestItem, EmailTopic
+from .preferences import TOPIC_LABELS, topics_for
 from .services import (
     _status_text,
     absolute_url,
@@ -69,12 +72,7 @@ def _daily_subject(total: int) -> str:
 
 
 def _skm(unit: Unit, since: datetime):
-    """The IKM of the survey answers since `since`, or None (no answers, or no survey module)."""
-    try:
-        from ..reports.models import SurveyResponse
-        from ..reports.skm import ikm_from_sums
-    except ImportError:
-        return None
+    """The IKM of the survey answers since `since`, or None (no answers)."""
     cols = [func.coalesce(func.sum(getattr(SurveyResponse, f"u{i}")), 0) for i in range(1, 10)]
     row = db.session.execute(
         select(func.count(SurveyResponse.id), *cols).where(
@@ -169,8 +167,6 @@ def send_daily_digests(now: datetime | None = None) -> int:
 
     Flushes; the caller commits (the lines are marked in the same transaction).
     """
-    from ..accounts.models import User
-    from .preferences import TOPIC_LABELS, topics_for
 
     now = now or utcnow()
     waiting = select(DigestItem.user_id).where(DigestItem.digested_at.is_(None)).distinct()

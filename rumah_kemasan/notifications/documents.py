@@ -16,8 +16,11 @@ import segno
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from sqlalchemy import select
 
+from ..accounts.models import User
 from ..database import utcnow
+from ..designs.models import DesignFile, DesignKind, Handover
 from ..extensions import db
 from ..i18n import current_locale
 from ..service_requests.models import ServiceRequest
@@ -148,12 +151,6 @@ def receipt_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
 
 def final_files(req: ServiceRequest) -> list:
     """The request's final design files, newest version first (empty until designs exist)."""
-    try:
-        from ..designs.models import DesignFile, DesignKind
-    except ImportError:  # the designs package is not installed in this build
-        return []
-    from sqlalchemy import select
-
     return list(
         db.session.scalars(
             select(DesignFile)
@@ -164,13 +161,7 @@ def final_files(req: ServiceRequest) -> list:
 
 
 def handover_record(req: ServiceRequest):
-    """The recorded handover (who received, how many), when the designs package has one."""
-    try:
-        from ..designs.models import Handover
-    except ImportError:
-        return None
-    from sqlalchemy import select
-
+    """The recorded handover (who received, how many), if there is one."""
     return db.session.scalar(select(Handover).where(Handover.request_id == req.id))
 
 
@@ -242,8 +233,6 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
     )
     staff = req.assignee
     if record is not None and record.recorded_by_id:
-        from ..accounts.models import User
-
         staff = db.session.get(User, record.recorded_by_id)
     receiver = record.received_by if record is not None else req.applicant.full_name
     doc.signatures(

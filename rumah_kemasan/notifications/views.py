@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    has_request_context,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,7 +22,10 @@ from ..forms import ActionForm
 from ..permissions import can_message_owner, get_request_or_404
 from ..service_requests.workflow import Status
 from . import documents, services
+from . import preferences as prefs
+from .forms import preferences_form, wanted
 from .models import Notification
+from .whatsapp import owner_chat_link
 
 bp = Blueprint("notifications", __name__)
 
@@ -61,8 +73,6 @@ def read(notification_id: int):
 @login_required
 def preferences():
     """Save the e-mail choices shown on the account page (/account)."""
-    from . import preferences as prefs
-    from .forms import preferences_form, wanted
 
     user = current_user._get_current_object()
     form = preferences_form(user)
@@ -110,7 +120,6 @@ def handover(code: str):
 
 @bp.app_context_processor
 def _notification_globals():
-    from flask import has_request_context
 
     def unread() -> int:
         if not has_request_context() or not current_user.is_authenticated:
@@ -118,7 +127,6 @@ def _notification_globals():
         return services.unread_count(current_user)
 
     def whatsapp_for(req):
-        from .whatsapp import owner_chat_link
 
         if not has_request_context() or not can_message_owner(current_user, req):
             return None

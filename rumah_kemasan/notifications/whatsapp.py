@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from ..formats import FormatError, whatsapp_link
 from ..service_requests.models import ServiceRequest
 from ..service_requests.workflow import Status
+from ..templating import status_label
 from .services import absolute_url, user_locale
 
 # The moments staff would message an owner.
@@ -20,7 +21,6 @@ MESSAGE_STATUSES = (Status.NEEDS_INFO, Status.AWAITING_APPROVAL, Status.READY)
 
 
 def _text(req: ServiceRequest, status: Status, link: str) -> str:
-    from ..templating import status_label
 
     values = {
         "unit": req.unit.name,

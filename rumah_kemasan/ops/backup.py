@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 MANIFEST = "manifest.json"
@@ -103,7 +104,6 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _schema_revision(engine) -> str | None:
-    from sqlalchemy import text
 
     with engine.connect() as conn:
         try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import secrets
 from datetime import timedelta
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -22,8 +25,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from ..accounts.models import User
-from ..database import utcnow
-from ..extensions import db
+from ..database import probe, request_id, utcnow
+from ..extensions import db, login_manager
 from ..formats import phone_last4
 from ..forms import ActionForm, Form
 from ..logs import log_event
@@ -64,17 +67,9 @@ def healthz():
 @bp.route("/readyz")
 def readyz():
     """Ready when the database answers `SELECT 1` within READYZ_TIMEOUT, whatever it does."""
-    from ..database import probe
 
     if probe.ready(db.engine, current_app.config["READYZ_TIMEOUT"]):
         return {"status": "ready"}
-    import logging
-    import secrets
-
-    from flask import g
-
-    from ..database import request_id
-    from ..extensions import login_manager
 
     error_id = secrets.token_hex(4)
     logging.getLogger(__name__).error(

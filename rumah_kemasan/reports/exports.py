@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import Select, String, case, func, literal, literal_column, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -192,7 +193,6 @@ def csv_batches(header: Sequence[str], batches: Iterable[Sequence[Sequence]]) ->
 
 def xlsx_file(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> str:
     """Write sheets of rows to a temporary XLSX file (constant memory); returns its path."""
-    import xlsxwriter
 
     fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="rk-export-")
     os.close(fd)

@@ -28,6 +28,7 @@ from ..accounts.models import Business, User
 from ..extensions import db
 from ..permissions import scope_requests
 from ..reports.filters import ReportFilters, narrow
+from ..roles import Role
 from . import sla
 from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
@@ -293,7 +294,6 @@ def _search_table_exists() -> bool:
 def designers(unit_id: int) -> Select:
     """Every staff member of the unit, active or not, for the list's designer filter (old jobs
     of someone who left stay findable). Who can be given a job: permissions.assignable_staff."""
-    from ..roles import Role
 
     return (
         select(User)
