@@ -105,7 +105,7 @@ def upload(code: str):
             except UploadRejected as exc:
                 refused.append(_("%(name)s: %(why)s", name=_shown(name), why=_message(exc.code)))
     req = get_request_or_404(code)
-    if not services.may_upload(current_user, req, kind):
+    if not can_upload(current_user, req, kind):
         raise Conflict(req, _("The request changed while the files were being checked."))
     added = []
     for result, size in inspected:
