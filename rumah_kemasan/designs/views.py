@@ -129,6 +129,11 @@ def upload(code: str):
     return back
 
 
+def refused_line(raw_name: str, code: str) -> str:
+    """The line naming a refused file and why, as the upload and filing forms say it."""
+    return _("%(name)s: %(why)s", name=_shown(raw_name), why=_message(code))
+
+
 def _shown(raw: str) -> str:
     """The name of a refused file as the user chose it, without paths, controls or bidi tricks."""
     name = re.split(r"[\\/]", raw)[-1]
