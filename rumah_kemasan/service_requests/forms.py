@@ -26,6 +26,16 @@ MARKET_LABELS = {
 }
 
 
+class PhotosField(MultipleFileField):
+    """Files only, but text sent under its name stays in `raw_data` (Flask-WTF drops it), so
+    the base form's control-character check refuses the post as it does for any field."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is None:
+            self.raw_data = [v for v in valuelist if isinstance(v, str)]
+
+
 class RequestForm(Form):
     business_id = SelectField(_l("Business"), coerce=form_int, validators=[DataRequired(REQUIRED)])
     service_type_id = SelectField(
@@ -66,7 +76,7 @@ class RequestForm(Form):
     )
     # Read by service_requests.views.new through the upload pipeline (designs.services), not
     # by the form: each file is judged by its bytes there.
-    photos = MultipleFileField(
+    photos = PhotosField(
         _l("Photos of the packaging you use now (optional)"),
         description=_l(
             "Take or choose one or more photos of the current packaging (JPEG, PNG or WebP, "
