@@ -265,6 +265,19 @@ def is_unit_staff(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR)
 
 
+def sees_missing_photo(user: User, req: ServiceRequest) -> bool:
+    """Staff of the unit see "no photo yet" on a request without a before photo while one can
+    still be added (the caller knows whether one exists).
+
+    Guards the badge on the cards of GET /requests and /desk and on GET /requests/<code>.
+    """
+    return (
+        is_unit_staff(user)
+        and user.unit_id == req.unit_id
+        and Status(req.status) in _STAFF_UPLOAD_STATUSES[DesignKind.BEFORE]
+    )
+
+
 def sees_staff_menu(user: User) -> bool:
     """Staff, supervisors and admins get the working menu (owners get "My requests")."""
     return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)

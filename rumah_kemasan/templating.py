@@ -37,6 +37,7 @@ TEMPLATE_PERMISSIONS = (
     permissions.can_take_jobs,
     permissions.is_owner_of,
     permissions.is_unit_staff,
+    permissions.sees_missing_photo,
     permissions.sees_staff_menu,
 )
 

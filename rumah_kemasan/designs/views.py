@@ -32,6 +32,7 @@ from ..permissions import (
     can_view_file,
     get_file_or_404,
     get_request_or_404,
+    is_owner_of,
     role_required,
 )
 from ..roles import Role
@@ -127,6 +128,11 @@ def upload(code: str):
     for line in refused:
         flash(_("Not added, %(line)s", line=line), "error")
     return back
+
+
+def refused_line(raw_name: str, code: str) -> str:
+    """The line naming a refused file and why, as the upload and filing forms say it."""
+    return _("%(name)s: %(why)s", name=_shown(raw_name), why=_message(code))
 
 
 def _shown(raw: str) -> str:
@@ -341,9 +347,14 @@ def files_context(req, snap: services.DesignSnapshot | None = None) -> dict:
     form = UploadForm()
     form.kind.choices = upload_kinds(req)
     newest = snap.newest_draft
+    befores = [f for f in files if f.kind is DesignKind.BEFORE]
     return {
         "files": files,
-        "befores": [f for f in files if f.kind is DesignKind.BEFORE],
+        "befores": befores,
+        # The owner is asked for a photo of the current packaging while none exists.
+        "photo_prompt": not befores
+        and is_owner_of(current_user, req)
+        and can_upload(current_user, req, DesignKind.BEFORE),
         "documents": [f for f in files if f.kind is DesignKind.DOCUMENT],
         "drafts": [f for f in files if f.kind is DesignKind.DRAFT],
         "finals": [f for f in files if f.kind is DesignKind.FINAL],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -23,6 +24,16 @@ MARKET_LABELS = {
     TargetMarket.NASIONAL: _l("National"),
     TargetMarket.EKSPOR: _l("Export"),
 }
+
+
+class PhotosField(MultipleFileField):
+    """Files only, but text sent under its name stays in `raw_data` (Flask-WTF drops it), so
+    the base form's control-character check refuses the post as it does for any field."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is None:
+            self.raw_data = [v for v in valuelist if isinstance(v, str)]
 
 
 class RequestForm(Form):
@@ -62,6 +73,16 @@ class RequestForm(Form):
         description=_l(
             "For example standing pouch 250 g, sticker 5×7 cm. Only for printing services."
         ),
+    )
+    # Read by service_requests.views.new through the upload pipeline (designs.services), not
+    # by the form: each file is judged by its bytes there.
+    photos = PhotosField(
+        _l("Photos of the packaging you use now (optional)"),
+        description=_l(
+            "Take or choose one or more photos of the current packaging (JPEG, PNG or WebP, "
+            "at most 20 MB each). They help the designer start sooner."
+        ),
+        render_kw={"accept": "image/*"},
     )
 
     def __init__(self, *args, printing_services: set[int] | None = None, **kwargs):
@@ -106,6 +127,7 @@ class WalkInForm(RequestForm):
     """Staff file a request for an owner at the counter, identified by phone number."""
 
     business_id = None  # the business is found or created from the owner's answers
+    photos = None  # staff add photos on the request page once it is filed
     owner_phone = TelField(
         _l("Owner's WhatsApp number"),
         validators=[DataRequired(REQUIRED), Normalized(normalize_phone)],

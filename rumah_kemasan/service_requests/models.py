@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..accounts.models import Business, ProductCategory, Unit, User
 from ..database import utcnow
@@ -128,6 +128,10 @@ class ServiceRequest(Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    # Not a column: filled by the queries that ask for it (the cards, queries._with_card_data,
+    # in their own statement), None wherever it was not asked for.
+    has_before_photo: Mapped[bool | None] = query_expression()
 
     unit: Mapped[Unit] = relationship()
     business: Mapped[Business] = relationship()

@@ -22,9 +22,10 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from ..accounts.models import Business, User
+from ..designs.models import DesignFile, DesignKind
 from ..extensions import db
 from ..permissions import scope_requests
 from ..reports.filters import ReportFilters, narrow
@@ -328,6 +329,16 @@ WORKING_STATUSES = (
 )
 
 
+def has_before_photo():
+    """Whether the request holds a photo of its current packaging: an EXISTS per row of the
+    same statement, answered from the (request_id, kind, id) index of design_file."""
+    return (
+        select(DesignFile.id)
+        .where(DesignFile.request_id == ServiceRequest.id, DesignFile.kind == DesignKind.BEFORE)
+        .exists()
+    )
+
+
 def _with_card_data(stmt: Select) -> Select:
     """Everything a request card shows, loaded in the same query (no query per row)."""
     return stmt.options(
@@ -335,6 +346,7 @@ def _with_card_data(stmt: Select) -> Select:
         joinedload(ServiceRequest.service_type),
         joinedload(ServiceRequest.assignee),
         joinedload(ServiceRequest.applicant),
+        with_expression(ServiceRequest.has_before_photo, has_before_photo()),
     )
 
 

@@ -13,9 +13,12 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..accounts.services import set_password_link
 from ..accounts.views import area_choices
-from ..database import utcnow
+from ..database import utcnow, without_write_lock
+from ..designs import services as designs
+from ..designs.models import DesignKind
 from ..designs.services import snapshot
-from ..designs.views import files_context
+from ..designs.validation import Inspected, UploadRejected
+from ..designs.views import files_context, refused_line
 from ..extensions import db
 from ..formats import whatsapp_link
 from ..forms import FORBIDDEN_CHARS_MESSAGE, ActionForm, refusal_message
@@ -30,6 +33,7 @@ from ..permissions import (
     can_make_owner_link,
     can_record_recovery,
     can_see_internal,
+    can_upload,
     get_business_or_404,
     get_request_or_404,
     is_unit_staff,
@@ -195,11 +199,66 @@ def new():
     if request.method == "GET" and arg_int("business"):
         form.business_id.data = arg_int("business")
     if form.validate_on_submit():
-        req = services.file_request(_input_from(form), current_user)
-        db.session.commit()
-        flash(_("Your request %(code)s has been filed.", code=req.code), "success")
-        return redirect(url_for("requests.detail", code=req.code))
+        photos, refused = _inspect_before_photos(form)
+        if not refused:
+            req = services.file_request(_input_from(form), current_user)
+            added, refused = _store_before_photos(req, photos)
+            if not refused:
+                db.session.commit()
+                flash(_("Your request %(code)s has been filed.", code=req.code), "success")
+                if added:
+                    flash(_("Added: %(names)s", names=", ".join(added)), "success")
+                return redirect(url_for("requests.detail", code=req.code))
+            db.session.rollback()  # the request, its events and every photo stored with it
+        form.photos.errors.extend(refused)
+    if _chosen_photos(form):
+        # A browser never fills a file input again: say so, next to the input.
+        form.photos.errors.append(_("Your text is kept; choose the photos again."))
     return render_template("requests/form.html", form=form, req=None)
+
+
+def _chosen_photos(form: RequestForm) -> list:
+    if not form.is_submitted():
+        return []
+    return [f for f in request.files.getlist(form.photos.name) if f and f.filename is not None]
+
+
+def _inspect_before_photos(form: RequestForm) -> tuple[list[tuple[Inspected, int]], list[str]]:
+    """Judge and clean the chosen photos (designs.services.inspect) with no write lock held.
+
+    Everything loaded before is expired by the block: the request is then filed from rows
+    read again inside the write transaction (get_business_or_404 checks the business anew).
+    """
+    uploads = _chosen_photos(form)
+    if not uploads:
+        return [], []
+    inspected, refused = [], []
+    with without_write_lock():
+        for item in uploads:
+            data = item.read()
+            name = item.filename or ""
+            try:
+                inspected.append((designs.inspect(DesignKind.BEFORE, name, data), len(data)))
+            except UploadRejected as exc:
+                refused.append(refused_line(name, exc.code))
+    return inspected, refused
+
+
+def _store_before_photos(req, photos: list[tuple[Inspected, int]]) -> tuple[list[str], list[str]]:
+    """Store the inspected photos in the request's transaction: (names added, refusals).
+
+    The caller rolls back on any refusal, so the request and its photos are kept together or
+    not at all (a failed disk write deletes the files already written for it).
+    """
+    if photos and not can_upload(current_user, req, DesignKind.BEFORE):
+        abort(403)
+    added = []
+    for result, size in photos:
+        try:
+            added.append(designs.store(req, current_user, DesignKind.BEFORE, result, size))
+        except UploadRejected as exc:
+            return [], [refused_line(result.display_name, exc.code)]
+    return [f.display_name for f in added], []
 
 
 def _walk_in():

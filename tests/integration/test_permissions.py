@@ -92,6 +92,18 @@ def test_request_checks_agree_with_the_matrix(world):
             assert actions_for(user, req) == [], role
 
 
+def test_missing_photo_badge_is_for_the_units_staff_while_a_photo_can_be_added(world, make_request):
+    users = _users(world)
+    fresh = make_request(world.users["owner_a"], code="DESAIN-LABEL")
+    assert {r for r, u in users.items() if p.sees_missing_photo(u, fresh)} == {
+        "staff",
+        "supervisor",
+    }
+    # approved or completed: a before photo can no longer be added, so nobody is told
+    for late in (world.req, world.done):
+        assert not any(p.sees_missing_photo(u, late) for u in users.values())
+
+
 def test_survey_refusal_codes(world):
     owner_a, staff = world.users["owner_a"], world.users["staff"]
     assert p.survey_refusal(owner_a, world.done) is None
