@@ -91,6 +91,9 @@ def _configured_flask(config: str | dict | None) -> Flask:
         app.config.update(config)
     if name == "production":
         ProductionConfig.validate(app.config)
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Flask's documented way to add WSGI middleware; mypy refuses assigning to a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return app

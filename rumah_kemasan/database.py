@@ -77,13 +77,13 @@ def writes(view: Callable) -> Callable:
     Its transactions open for writing from the start (BEGIN IMMEDIATE on SQLite), so a read
     followed by an insert cannot fail half-way with "database is locked".
     """
-    view.writes_database = True
+    view.__dict__["writes_database"] = True  # read back by _view_flag
     return view
 
 
 def long_statements(view: Callable) -> Callable:
     """Mark a view whose queries may legitimately run long (exports): the long timeout applies."""
-    view.long_statements = True
+    view.__dict__["long_statements"] = True  # read back by _view_flag
     return view
 
 
@@ -271,6 +271,12 @@ def _guarded(fn: Callable, seconds: Callable[[], float]) -> Callable:
 # --- readiness ---------------------------------------------------------------------------------
 
 
+class _ProbeDone(threading.Event):
+    """Set when a probe has finished; `ok` says whether the database answered."""
+
+    ok = False
+
+
 class _Probe:
     """One `SELECT 1` at a time on its own thread; callers wait for it at most `timeout`.
 
@@ -280,20 +286,19 @@ class _Probe:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._done: threading.Event | None = None
+        self._done: _ProbeDone | None = None
 
     def ready(self, engine: Engine, timeout: float) -> bool:
         with self._lock:
             if self._done is None or self._done.is_set():
-                done = self._done = threading.Event()
-                done.ok = False
+                done = self._done = _ProbeDone()
                 threading.Thread(
                     target=self._check, args=(engine, done), name="db-ready", daemon=True
                 ).start()
             done = self._done
         return done.wait(timeout) and done.ok
 
-    def _check(self, engine: Engine, done: threading.Event) -> None:
+    def _check(self, engine: Engine, done: _ProbeDone) -> None:
         ok = False
         try:
             with engine.connect() as conn:

@@ -9,11 +9,14 @@ checks the functions against that table's answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar, TypeVarTuple
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
+from werkzeug.wrappers import Response as BaseResponse
 
 from .accounts.models import AccountRecovery, Business, User
 from .accounts.recovery import belongs_only_to_unit, is_live_owner
@@ -26,15 +29,27 @@ from .roles import Role
 from .service_requests.models import ServiceRequest
 from .service_requests.workflow import Status
 
+P = ParamSpec("P")
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
 
-def role_required(*roles: Role):
+
+def _sign_in_first() -> BaseResponse:
+    """Flask-Login's answer to an anonymous visitor: the redirect to the sign-in page."""
+    response: BaseResponse = login_manager.unauthorized()
+    return response
+
+
+def role_required(
+    *roles: Role,
+) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
     """Allow the view only to signed-in users with one of `roles` (403 otherwise)."""
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return _sign_in_first()
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -44,18 +59,20 @@ def role_required(*roles: Role):
     return decorator
 
 
-def permission_required(check):
+def permission_required(
+    check: Callable[[User], bool],
+) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
     """Allow the view only to signed-in users for whom `check(user)` holds (403 otherwise).
 
     The route-level twin of `role_required`, for routes whose rule has a name here
     (`@permission_required(can_read_reports)`): the menu and the route ask the same function.
     """
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                return _sign_in_first()
             if not check(current_user):
                 abort(403)
             return view(*args, **kwargs)
@@ -70,7 +87,7 @@ def sees_every_unit(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
 
 
-def scope_requests(stmt: Select, user: User) -> Select:
+def scope_requests(stmt: Select[*Ts], user: User) -> Select[*Ts]:
     """Narrow a query over ServiceRequest to the rows `user` may see."""
     if user.role == Role.OWNER:
         return stmt.where(ServiceRequest.applicant_id == user.id)
@@ -78,10 +95,10 @@ def scope_requests(stmt: Select, user: User) -> Select:
         return stmt.where(ServiceRequest.unit_id == user.unit_id)
     if user.role == Role.ADMIN:
         return stmt
-    return stmt.where(False)
+    return stmt.where(false())
 
 
-def visible_requests(user: User) -> Select:
+def visible_requests(user: User) -> Select[ServiceRequest]:
     """All requests `user` may see."""
     return scope_requests(select(ServiceRequest), user)
 
@@ -171,7 +188,7 @@ def can_issue_recovery_link(user: User, row: AccountRecovery) -> bool:
     )
 
 
-def visible_recoveries(user: User) -> Select:
+def visible_recoveries(user: User) -> Select[AccountRecovery]:
     """Recoveries `user` may open: those they recorded; a supervisor also their unit's."""
     stmt = select(AccountRecovery).order_by(AccountRecovery.id.desc())
     if user.role == Role.SUPERVISOR:
@@ -180,7 +197,7 @@ def visible_recoveries(user: User) -> Select:
         )
     if user.role == Role.STAFF:
         return stmt.where(AccountRecovery.recorded_by_id == user.id)
-    return stmt.where(False)
+    return stmt.where(false())
 
 
 def get_recovery_or_404(recovery_id: int) -> AccountRecovery:
@@ -200,7 +217,7 @@ def get_request_or_404(code: str) -> ServiceRequest:
     return req
 
 
-def visible_businesses(user: User) -> Select:
+def visible_businesses(user: User) -> Select[Business]:
     """Business profiles `user` may see: their own for owners, the unit's for staff."""
     stmt = select(Business).order_by(Business.name)
     if user.role == Role.OWNER:
@@ -218,7 +235,7 @@ def get_business_or_404(business_id: int) -> Business:
     return business
 
 
-def can_view_file(user: User, design_file) -> bool:
+def can_view_file(user: User, design_file: DesignFile) -> bool:
     """Files follow their request; a draft reaches the owner only once sent as a proof."""
     if not can_view_request(user, design_file.request):
         return False
@@ -227,7 +244,7 @@ def can_view_file(user: User, design_file) -> bool:
     return True
 
 
-def get_file_or_404(file_id: int):
+def get_file_or_404(file_id: int) -> DesignFile:
     """Load a design file the current user may see; 404 for anyone else's."""
     design_file = db.session.get(DesignFile, file_id)
     if design_file is None or not can_view_file(current_user, design_file):
@@ -235,7 +252,7 @@ def get_file_or_404(file_id: int):
     return design_file
 
 
-def visible_audit(user: User) -> Select:
+def visible_audit(user: User) -> Select[AuditLog]:
     """Audit rows `user` may read: a supervisor sees their unit's people, an admin everything."""
 
     stmt = select(AuditLog)
@@ -245,7 +262,7 @@ def visible_audit(user: User) -> Select:
         return stmt.where(
             AuditLog.actor_id.in_(select(User.id).where(User.unit_id == user.unit_id))
         )
-    return stmt.where(False)
+    return stmt.where(false())
 
 
 # --- who someone is, for pages and routes ---------------------------------------------------
@@ -375,7 +392,7 @@ def can_assign(user: User, req: ServiceRequest) -> bool:
     return supervises(user, req) and Status(req.status).is_open
 
 
-def assignable_staff(unit_id: int) -> Select:
+def assignable_staff(unit_id: int) -> Select[User]:
     """Who can be given a job of the unit: its active staff members, by name.
 
     The one query behind every designer list and every check of a chosen designer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 import secrets
 from datetime import UTC, datetime
@@ -56,12 +57,16 @@ class Request(FlaskRequest):
     @cached_property
     def raw_args(self) -> ImmutableMultiDict:
         """The query string as sent, for the one value judged rather than cleaned: `next`."""
-        return FlaskRequest.args.fget(self)
+        # Werkzeug's own `args`, computed for this request: the descriptor is read without
+        # calling it (Werkzeug's stubs type class access as the value, not the property).
+        return inspect.getattr_static(FlaskRequest, "args").fget(self)
 
 
 def next_arg() -> str | None:
     """The query string's `next` if it is a same-site path as sent: one with a control
     character in it (a header-splitting or `/\t/evil` trick) is refused, not cleaned."""
+    if not isinstance(request, Request):
+        raise TypeError("the app's request_class must be security.Request (create_app sets it)")
     return safe_next(request.raw_args.get("next"))
 
 

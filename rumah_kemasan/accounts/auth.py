@@ -20,8 +20,8 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        uid, _, token = user_id.partition(":")
-        uid = small_int(uid)
+        raw_uid, _, token = user_id.partition(":")
+        uid = small_int(raw_uid)
         if uid is None or not token:
             return None
         user = db.session.get(User, uid)

@@ -118,7 +118,9 @@ class User(UserMixin, Model):
         self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # never set (a walk-in owner) or erased
+            return False
+        return check_password_hash(self.password_hash, password)
 
     @property
     def is_staff(self) -> bool:

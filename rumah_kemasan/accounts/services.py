@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import CursorResult
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import record
@@ -92,6 +94,8 @@ def authenticate(login: str, password: str, address: str) -> User | None:
             return None
         user_id = user.id
     user = db.session.get(User, user_id)  # read again in the write transaction
+    if user is None:  # the account was deleted meanwhile: no sign-in
+        return None
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
     user.last_login_at = utcnow()
     return user
@@ -206,10 +210,13 @@ def use_token(row: OneTimeToken, password: str) -> User | None:
     loser gets None.
     """
     now = utcnow()
-    spent = db.session.execute(
-        update(OneTimeToken)
-        .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
-        .values(used_at=now)
+    spent = cast(  # an UPDATE's result is a CursorResult: it has the rowcount
+        CursorResult[Any],
+        db.session.execute(
+            update(OneTimeToken)
+            .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
+            .values(used_at=now)
+        ),
     )
     if spent.rowcount != 1:
         return None
@@ -219,6 +226,8 @@ def use_token(row: OneTimeToken, password: str) -> User | None:
         .values(used_at=now)
     )
     user = db.session.get(User, row.user_id)
+    if user is None:  # the account was deleted since the link was checked: nothing to set
+        return None
     user.set_password(password)
     db.session.flush()
     return user

@@ -180,20 +180,22 @@ def reset():
 @auth_bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_with_token(token: str):
     check = services.check_token(token)
-    if check.problem:
-        return render_template("accounts/token_invalid.html", problem=check.problem), 410
+    row = check.token
+    if check.problem or row is None:  # check_token gives a row whenever there is no problem
+        problem = check.problem or "invalid"
+        return render_template("accounts/token_invalid.html", problem=problem), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = services.use_token(check.token, form.password.data)
+        user = services.use_token(row, form.password.data)
         if user is None:
             db.session.rollback()
             return render_template("accounts/token_invalid.html", problem="used"), 410
-        recovery.on_token_used(check.token)
+        recovery.on_token_used(row)
         db.session.commit()
         _start_session(user)
         flash(_("Your password is set. You are signed in."), "success")
         return redirect(url_for("public.home"))
-    return render_template("accounts/reset_form.html", form=form, user=check.token.user)
+    return render_template("accounts/reset_form.html", form=form, user=row.user)
 
 
 @account_bp.route("", methods=["GET", "POST"])

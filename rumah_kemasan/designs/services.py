@@ -8,6 +8,7 @@ bytes are tied to the transaction (storage.save_with_session): a rollback delete
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,9 +62,9 @@ def store(
     `size` is the length of the bytes as sent, counted against the request's quota.
     """
     cfg = current_app.config
-    used = db.session.scalar(
+    used = db.session.execute(
         select(func.coalesce(func.sum(DesignFile.size), 0)).where(DesignFile.request_id == req.id)
-    )
+    ).scalar_one()
     if used + size > cfg["UPLOAD_MAX_REQUEST_BYTES"]:
         raise UploadRejected("request_quota")
     version = None
@@ -80,7 +81,7 @@ def store(
     try:
         key = storage.save_with_session(session, inspected.data, inspected.suffix)
         preview_key = thumb_key = None
-        if inspected.preview is not None:
+        if inspected.preview is not None and inspected.thumb is not None:  # made together
             preview_key = storage.save_with_session(session, inspected.preview, ".preview.jpg")
             thumb_key = storage.save_with_session(session, inspected.thumb, ".thumb.jpg")
     except storage.StorageError as exc:
@@ -245,6 +246,8 @@ def publish_proof(req: ServiceRequest, now: datetime) -> DesignFile:
     The status event of the move to awaiting_approval records it; no second event is written.
     """
     draft = newest_draft(req)
+    if draft is None:
+        raise ValueError(f"{req.code} has no draft to send as the proof")
     draft.proof_published_at = now
     return draft
 
@@ -273,7 +276,7 @@ def record_decision(
 
 
 def save_checklist(
-    draft: DesignFile, user: User, answers: dict[str, tuple[str, str | None]]
+    draft: DesignFile, user: User, answers: Mapping[str, tuple[str, str | None]]
 ) -> None:
     """Store the checklist answers for one draft (replacing earlier answers).
 

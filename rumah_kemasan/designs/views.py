@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from flask import (
@@ -232,7 +233,8 @@ def checklist(code: str, file_id: int):
         # The owner decided on this version with this checklist: it is a record now.
         abort(409)
     items = checklists.items_for(req.product_category.value)
-    answers = services.checklist_answers(draft)
+    # Stored answers, or the ones just submitted (their reasons are "" rather than None).
+    answers: Mapping[str, tuple[str, str | None]] = services.checklist_answers(draft)
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = ChecklistForm.for_items(items)
@@ -280,8 +282,9 @@ def compare(code: str):
     req = get_request_or_404(code)
     files = [f for f in services.files_of(req) if f.is_image and _visible(f)]
     by_id = {f.id: f for f in files}
-    left = by_id.get(arg_int("a"))
-    right = by_id.get(arg_int("b"))
+    left_id, right_id = arg_int("a"), arg_int("b")
+    left = by_id.get(left_id) if left_id is not None else None
+    right = by_id.get(right_id) if right_id is not None else None
     if left is None:
         left = next((f for f in files if f.kind is DesignKind.BEFORE), files[0] if files else None)
     if right is None:
@@ -331,6 +334,8 @@ def gallery_image(request_id: int, side: str):
     # a quote in it would be an error).
     size = "thumb" if request.args.get("size") == "thumb" else "preview"
     key = design_file.thumb_key if size == "thumb" else design_file.preview_key
+    if key is None:
+        abort(404)
     response = _send(design_file, key, "image/jpeg", attachment=False)
     response.set_etag(f"{design_file.sha256[:32]}-{size}")
     response.headers["Cache-Control"] = "public, max-age=86400"

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from ..accounts.models import User
 from ..database import utcnow
@@ -188,12 +190,19 @@ def _public_note(event: RequestEvent) -> str | None:
     return event.note if event.visibility is Visibility.PUBLIC else None
 
 
+def _to_status(event: RequestEvent) -> Status:
+    """The status a status event moved the request to (every one records it)."""
+    if event.to_status is None:
+        raise ValueError(f"status event {event.id} of request {event.request_id} has no to_status")
+    return Status(event.to_status)
+
+
 def _on_filed(event: RequestEvent, p: _Parties) -> None:
     """Filed, or re-submitted after the owner added what was missing.
 
     Everyone in the unit sees it in the app; e-mail as each chose (the daily digest by default).
     """
-    target = Status(event.to_status)
+    target = _to_status(event)
     staff = [u for u in unit_staff(p.req.unit_id) if u.id != p.actor_id]
     chosen = deliveries(staff, EmailTopic.NEW_REQUEST)
     answered = deliveries([p.assignee], EmailTopic.OWNER_REPLY) if p.assignee else {}
@@ -216,7 +225,7 @@ def _on_filed(event: RequestEvent, p: _Parties) -> None:
 
 def _on_status(event: RequestEvent, p: _Parties) -> None:
     """A status change: the owner hears (never an internal note), and the assignee."""
-    target = Status(event.to_status)
+    target = _to_status(event)
     if target is Status.SUBMITTED:
         _on_filed(event, p)
         return
@@ -316,6 +325,8 @@ def notification_text(n: Notification) -> str:
     if n.kind is NotificationKind.NEW_REQUEST:
         return _("%(code)s is waiting for verification.", code=code)
     if n.kind is NotificationKind.STATUS:
+        if n.status is None:  # notify() is always given the status for this kind
+            raise ValueError(f"status notification {n.id} has no status")
         status = _status_text(n.status)
         return _("%(code)s: the status is now “%(status)s”.", code=code, status=status)
     if n.kind is NotificationKind.COMMENT:
@@ -326,11 +337,11 @@ def notification_text(n: Notification) -> str:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    ).scalar_one()
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:
@@ -340,7 +351,8 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
+    # An UPDATE's result is a CursorResult: it has the rowcount.
+    return cast(CursorResult[Any], db.session.execute(stmt.values(read_at=utcnow()))).rowcount
 
 
 def overdue_requests(now: datetime, unit_id: int | None = None):

@@ -125,7 +125,10 @@ def over_sla_clause():
 
 
 def age_clause(key: str, now: datetime):
-    oldest, newest = age_bounds(key, now)
+    bounds = age_bounds(key, now)
+    if bounds is None:  # ReportFilters.from_args keeps only the keys of AGE_BUCKETS
+        raise ValueError(f"unknown age bucket {key!r}")
+    oldest, newest = bounds
     clauses = [open_clause(), ServiceRequest.submitted_at <= newest]
     if oldest is not None:
         clauses.append(ServiceRequest.submitted_at > oldest)

@@ -114,7 +114,7 @@ def parse_date(value: str | None) -> date | None:
 AGE_BUCKETS = (("0-7", 0, 7), ("8-14", 8, 14), ("15-30", 15, 30), ("31+", 31, None))
 
 
-def age_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime | None] | None:
+def age_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime] | None:
     """submitted_at bounds (lo, hi] for an ageing bucket: age in days = floor((now - t) / 1 day).
 
     Age >= a  <=>  t <= now - a days; age <= b  <=>  t > now - (b + 1) days.

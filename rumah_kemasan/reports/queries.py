@@ -13,9 +13,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.types import Date
 
 from ..accounts.models import Area, Business, User
@@ -186,6 +198,8 @@ def _local_date(col, dialect: str):
     if dialect == "postgresql":
         return cast(func.timezone(TZ, col), Date)
     offset = ZoneInfo(TZ).utcoffset(datetime(2026, 1, 1))
+    if offset is None:  # a zone from the tz database always has an offset
+        raise ValueError(f"no UTC offset for {TZ}")
     hours = int(offset.total_seconds() // 3600)
     return func.date(col, f"{hours:+d} hours")
 
@@ -233,21 +247,23 @@ def stage_durations(user: User, unit_id: int | None, now: datetime, weeks: int =
     # Working days are additive: working_dates_after(a, b) = W(b) - W(a), with W(d) the
     # working days from a fixed base up to d. So each distinct date is counted once (a few
     # hundred), not each (start, end) pair (about a thousand per unit at a million requests).
+    if not rows:
+        return []
     as_date = {raw: _as_date(raw) for _stage, start, end, _n in rows for raw in (start, end)}
     cal = sla.default_calendar()
-    base = min(as_date.values(), default=None)
+    base = min(as_date.values())
     upto = {d: cal.working_dates_after(base, d) for d in set(as_date.values())}
     totals: dict[Status, list[int]] = defaultdict(lambda: [0, 0])
     for stage, start, end, n in rows:
         total = totals[stage]
         total[0] += (upto[as_date[end]] - upto[as_date[start]]) * n
         total[1] += n
-    totals = {Status(stage): total for stage, total in totals.items()}
+    by_status = {Status(stage): total for stage, total in totals.items()}
     out = []
     for s in Status:
-        if s in totals:
-            total, n = totals[s]
-            out.append({"status": s, "avg_days": Fraction(total, n), "count": n})
+        if s in by_status:
+            days, n = by_status[s]
+            out.append({"status": s, "avg_days": Fraction(days, n), "count": n})
     return out
 
 
@@ -310,7 +326,7 @@ def period_report(user: User, unit_id: int | None, period: Period, now: datetime
     index range scan) grouped by every dimension at once, then rolled up here from a few
     hundred groups; and one query for the served businesses' legality shares.
     """
-    dims = [
+    dims: list[ColumnElement[Any]] = [
         ServiceRequest.service_type_id.label("service"),
         ServiceRequest.product_category.label("category"),
         Area.kecamatan.label("kecamatan"),

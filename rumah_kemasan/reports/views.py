@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -108,7 +109,7 @@ def survey(code: str):
 def _unit_filter() -> tuple[int | None, list[Unit]]:
     """The unit an admin chose (None: all units) and the choices; supervisors get their own."""
     if sees_every_unit(current_user):
-        units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+        units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
         chosen = arg_int("unit")
         return (chosen if any(u.id == chosen for u in units) else None), units
     return None, []
@@ -117,7 +118,9 @@ def _unit_filter() -> tuple[int | None, list[Unit]]:
 def _list_link(unit_id: int | None, **kw) -> str:
     """A link to /requests narrowed like the figure it belongs to."""
     f = ReportFilters(unit_id=unit_id)
-    list_args = {}
+    # Query-string values for url_for's **values (typed Any there, so none is taken for one
+    # of its own keyword arguments such as _external).
+    list_args: dict[str, Any] = {}
     for key, value in kw.items():
         if key == "open":
             f.open_only = bool(value)
@@ -125,7 +128,8 @@ def _list_link(unit_id: int | None, **kw) -> str:
             setattr(f, key, value)
         else:
             list_args[key] = value
-    return url_for("requests.index", **list_args, **f.as_args())
+    filter_args: dict[str, Any] = f.as_args()
+    return url_for("requests.index", **list_args, **filter_args)
 
 
 # --- backlog -------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -102,11 +104,14 @@ def _next_code(year: int) -> str:
     another filing created it first, the unique constraint sends us round once more.
     """
     for _attempt in range(3):
-        bumped = db.session.execute(
-            update(RequestCounter)
-            .where(RequestCounter.year == year)
-            .values(last=RequestCounter.last + 1)
-            .execution_options(synchronize_session=False)
+        bumped = cast(  # an UPDATE's result is a CursorResult: it has the rowcount
+            CursorResult[Any],
+            db.session.execute(
+                update(RequestCounter)
+                .where(RequestCounter.year == year)
+                .values(last=RequestCounter.last + 1)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if bumped.rowcount == 1:
             last = db.session.scalar(
@@ -227,10 +232,12 @@ def transition(
                 raise Refused(Refusal.ASSIGNEE_REQUIRED)
             prospective_assignee = assignee
     move = TRANSITIONS.get((source, target))
+    if move is None:  # the refusal check_transition would give first
+        raise Refused(Refusal.NO_SUCH_TRANSITION)
     state = state_of(
         req,
         assignee_id=prospective_assignee.id if prospective_assignee else None,
-        with_files=move is not None and move.reads_files,
+        with_files=move.reads_files,
     )
     refusal = check_transition(state, actor, target, note)
     if refusal is not None:
@@ -267,7 +274,7 @@ def transition(
 def assign(
     req: ServiceRequest,
     supervisor: User,
-    assignee: User,
+    assignee: User | None,
     reason: str,
     *,
     seen_version: int | None = None,
@@ -276,8 +283,8 @@ def assign(
     _check_version(req, seen_version)
     if not permissions.supervises(supervisor, req):
         raise Refused(Refusal.FORBIDDEN)
-    if not permissions.is_assignable(assignee, req):
-        raise Refused(Refusal.ASSIGNEE_REQUIRED)
+    if assignee is None or not permissions.is_assignable(assignee, req):
+        raise Refused(Refusal.ASSIGNEE_REQUIRED)  # none chosen, or not one of the unit's staff
     if not permissions.can_assign(supervisor, req):
         raise Refused(Refusal.NO_SUCH_TRANSITION)  # a closed request keeps its designer
     if not (reason or "").strip():

@@ -87,7 +87,9 @@ def _parse_filters() -> queries.ListFilters:
         assignee = str(current_user.id)
     sort = args.get("sort", "newest")
     return queries.ListFilters(
-        status=Status(status) if status in Status._value2member_map_ else None,
+        status=Status(status)
+        if status is not None and status in Status._value2member_map_
+        else None,
         service_type_id=small_int(args.get("service")),
         assignee_id=small_int(assignee),
         unassigned=assignee == "none",
@@ -101,8 +103,8 @@ def _parse_filters() -> queries.ListFilters:
 
 def _parse_cursor() -> queries.Cursor | None:
     raw = request.args.get("after", "")
-    at, _sep, rid = raw.rpartition("_")
-    rid = small_int(rid)
+    at, _sep, raw_rid = raw.rpartition("_")
+    rid = small_int(raw_rid)
     if rid is None:
         return None
     if at == "none":
@@ -174,9 +176,12 @@ def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
 
 def _input_from(form: RequestForm, business=None) -> services.RequestInput:
     """The request's fields from a filing form; the business is the owner's choice by default."""
+    service_type = db.session.get(ServiceType, form.service_type_id.data)
+    if service_type is None:  # the form offered only existing ones: a forged or stale post
+        abort(400)
     return services.RequestInput(
         business=business or get_business_or_404(form.business_id.data),
-        service_type=db.session.get(ServiceType, form.service_type_id.data),
+        service_type=service_type,
         product_name=form.product_name.data,
         product_category=form.product_category.data,
         brief=form.brief.data,
@@ -340,9 +345,9 @@ def detail(code: str):
     internal = can_see_internal(current_user)
     events = db.session.scalars(queries.timeline(req, include_internal=internal)).all()
     snap = snapshot(req)
-    staff = []
+    staff: list[User] = []
     if can_assign(current_user, req):
-        staff = db.session.scalars(assignable_staff(req.unit_id)).all()
+        staff = list(db.session.scalars(assignable_staff(req.unit_id)))
     return render_template(
         "requests/detail.html",
         owner_link_allowed=can_make_owner_link(current_user, req),
