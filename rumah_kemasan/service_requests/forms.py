@@ -127,7 +127,9 @@ class WalkInForm(RequestForm):
     """Staff file a request for an owner at the counter, identified by phone number."""
 
     business_id = None  # the business is found or created from the owner's answers
-    photos = None  # staff add photos on the request page once it is filed
+    # Staff add photos on the request page once it is filed; None removes the inherited field
+    # (WTForms' way), which the type checker cannot know.
+    photos = None  # type: ignore[assignment]
     owner_phone = TelField(
         _l("Owner's WhatsApp number"),
         validators=[DataRequired(REQUIRED), Normalized(normalize_phone)],
