@@ -36,25 +36,7 @@ class StorageError(Exception):
 
 
 class Storage(Protocol):
-    root: Path
-
     def save(self, data: bytes, suffix: str) -> str: ...
-
-    def _log_failure(self, exc: OSError, size: int) -> None:
-        """One line for the operators (the user only sees "could not be stored")."""
-        try:
-            free = shutil.disk_usage(self.root).free
-        except OSError:
-            free = None
-        log_event(
-            "storage.error",
-            logging.ERROR,
-            errno=errno.errorcode.get(exc.errno or 0, exc.errno),
-            error=exc.strerror or str(exc),
-            root=str(self.root),
-            bytes=size,
-            free_bytes=free,
-        )
 
     def open(self, key: str) -> BinaryIO: ...
 
