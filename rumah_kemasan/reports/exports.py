@@ -243,11 +243,14 @@ Sheet = tuple[str, Sequence[str], Iterable[Sequence]]
 
 @dataclass(frozen=True)
 class Export:
-    """One export ready to stream: which table, its file name (no suffix), the audit details."""
+    """One export ready to stream: which table and its file name (no suffix).
+
+    The view writes the audit row (what was asked for) before the export is built, so the
+    write lock is held for that row alone (README, "Concurrency and timeouts").
+    """
 
     table: str
     name: str
-    details: dict
     sheets: list[Sheet]
     _csv: Callable[[], Iterator[str]]
 
@@ -259,7 +262,7 @@ class Export:
         return file_stream(xlsx_file(self.sheets))
 
 
-def request_export(where, filters: dict, now: datetime) -> Export:
+def request_export(where, now: datetime) -> Export:
     """The request list under `where` (the list's scope and filters): rows read lazily."""
     header = list(REQUEST_COLUMNS)
     stmt = request_rows_select(where, db.engine.dialect.name)
@@ -267,7 +270,6 @@ def request_export(where, filters: dict, now: datetime) -> Export:
     return Export(
         table="requests",
         name=f"permohonan-{local_today(now).isoformat()}",
-        details={"table": "requests", "filters": filters},
         sheets=[("requests", header, rows)],
         _csv=lambda: csv_batches(header, request_batches(stmt, db.engine)),
     )
@@ -279,7 +281,6 @@ def report_export(user: User, unit_id: int | None, period: Period, now: datetime
     return Export(
         table="report",
         name=f"laporan-{period.kind}-{period.first.isoformat()}",
-        details={"table": "report", "unit": unit_id, **period.args()},
         sheets=sheets,
         _csv=lambda: _sheets_csv(sheets),
     )

@@ -315,7 +315,7 @@ def _export(fmt: str):
         if details["table"] == "report":
             export = exports.report_export(current_user, unit_id, period, now)
         else:
-            export = exports.request_export(_export_list_where(now), request.args.to_dict(), now)
+            export = exports.request_export(_export_list_where(now), now)
         body = export.csv() if fmt == "csv" else export.xlsx()  # an XLSX is written here
     filename = _safe_name(export.name) + "." + fmt
     headers = {
