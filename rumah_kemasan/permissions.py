@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Select, false, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from .accounts.models import AccountRecovery, Business, User
+from .accounts.models import AccountRecovery, Business, Unit, User
 from .accounts.recovery import belongs_only_to_unit, is_live_owner
 from .audit.models import AuditLog
 from .database import utcnow
@@ -298,6 +298,48 @@ def sees_missing_photo(user: User, req: ServiceRequest) -> bool:
 def sees_staff_menu(user: User) -> bool:
     """Staff, supervisors and admins get the working menu (owners get "My requests")."""
     return user.is_authenticated and user.role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_administer(user: User) -> bool:
+    """The /admin pages: admins (every unit) and supervisors (their own unit only).
+
+    Guards GET /admin and the admin sections; what a supervisor may touch inside them is
+    narrowed by `can_manage_unit` and `managed_units`.
+    """
+    return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_manage_all_units(user: User) -> bool:
+    """Creating units and the national / provincial view: admins only."""
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def can_manage_unit(user: User, unit_id: int | None) -> bool:
+    """An admin manages every unit; a supervisor manages their own unit (its staff, catalog,
+    holidays, areas and imports). Anything else answers 404 at the route, as for requests."""
+    if not user.is_authenticated or unit_id is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SUPERVISOR and user.unit_id == unit_id
+
+
+def managed_units(user: User) -> Select[Unit]:
+    """The units `user` may manage, in name order (empty for everyone else)."""
+    stmt = select(Unit).order_by(Unit.name)
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return stmt
+    if user.is_authenticated and user.role == Role.SUPERVISOR:
+        return stmt.where(Unit.id == user.unit_id)
+    return stmt.where(false())
+
+
+def get_managed_unit_or_404(unit_id: int) -> Unit:
+    """The unit `unit_id` if the signed-in user manages it, else 404 (never 403)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not can_manage_unit(current_user, unit.id):
+        abort(404)
+    return unit
 
 
 def can_take_jobs(user: User) -> bool:

@@ -24,6 +24,7 @@ def status_label(status: Status | str) -> str:
 # What templates may ask, answered by permissions.py for the signed-in user: a template writes
 # `{% if can_assign(req) %}`, never a role or status comparison (README, "Contributing").
 TEMPLATE_PERMISSIONS = (
+    permissions.can_administer,
     permissions.can_assign,
     permissions.can_claim,
     permissions.can_comment,
@@ -31,6 +32,8 @@ TEMPLATE_PERMISSIONS = (
     permissions.can_export_list,
     permissions.can_file_request,
     permissions.can_file_walk_in,
+    permissions.can_manage_all_units,
+    permissions.can_manage_unit,
     permissions.can_manage_own_data,
     permissions.can_read_reports,
     permissions.can_record_handover,
