@@ -124,35 +124,46 @@ def can_act_on_request(user: User, req: ServiceRequest) -> bool:
     return can_view_request(user, req) and user.role != Role.ADMIN
 
 
-def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
-    """Staff of the request's unit may hand a set-password link to a walk-in owner.
+def owner_account_help(user: User, req: ServiceRequest) -> str | None:
+    """How staff may help the request's owner into their account: "link", "recovery" or None.
 
-    Only for an owner who has never had a password and whose every business and request is in
-    the staff member's unit. Never for an owner who has (or had) a password: the staff member
-    would choose it and enter the account. Never for an owner with a business or request in
-    another unit: filing a walk-in for an existing phone number gives no power over the
-    account. An owner who lost their password recovers it in person (`can_record_recovery`).
+    "link": staff of the request's unit may hand a set-password link to a walk-in owner. Only
+    for an owner who has never had a password and whose every business and request is in the
+    staff member's unit. Never for an owner who has (or had) a password: the staff member would
+    choose it and enter the account. Never for an owner with a business or request in another
+    unit: filing a walk-in for an existing phone number gives no power over the account.
+    "recovery": for every other live owner, staff of the unit record an in-person identity
+    check (an owner who lost their password recovers it that way).
+    One answer for both, so that the request page asks the database once.
     """
-    owner = req.applicant
-    return (
+    if not (
         user.is_authenticated
         and user.role in (Role.STAFF, Role.SUPERVISOR)
         and user.unit_id == req.unit_id
-        and is_live_owner(owner)
-        and not owner.password_hash
-        and belongs_only_to_unit(owner, user.unit_id)
-    )
+    ):
+        return None
+    owner = req.applicant
+    if not is_live_owner(owner):
+        return None
+    if not owner.password_hash and belongs_only_to_unit(owner, user.unit_id):
+        return "link"
+    return "recovery"
+
+
+def can_make_owner_link(user: User, req: ServiceRequest) -> bool:
+    """A set-password link for a walk-in owner (`owner_account_help`).
+
+    Guards POST /requests/<code>/owner-link and the link offered after a walk-in filing.
+    """
+    return owner_account_help(user, req) == "link"
 
 
 def can_record_recovery(user: User, req: ServiceRequest) -> bool:
-    """Staff of the request's unit may record an in-person identity check for its owner."""
-    return (
-        user.is_authenticated
-        and user.role in (Role.STAFF, Role.SUPERVISOR)
-        and user.unit_id == req.unit_id
-        and is_live_owner(req.applicant)
-        and not can_make_owner_link(user, req)
-    )
+    """An in-person identity check for the owner (`owner_account_help`).
+
+    Guards GET/POST /requests/<code>/recovery/new.
+    """
+    return owner_account_help(user, req) == "recovery"
 
 
 def can_view_recovery(user: User, row: AccountRecovery) -> bool:

@@ -50,7 +50,9 @@ def _for_current_user(check):
 
     @wraps(check)
     def bound(*args):
-        return check(current_user, *args)
+        # The user object itself, not the proxy: a check reads several attributes, and each
+        # read through `current_user` would look the user up again (the cards call these).
+        return check(current_user._get_current_object(), *args)
 
     return bound
 

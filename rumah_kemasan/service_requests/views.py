@@ -31,12 +31,12 @@ from ..permissions import (
     can_edit_request,
     can_file_walk_in,
     can_make_owner_link,
-    can_record_recovery,
     can_see_internal,
     can_upload,
     get_business_or_404,
     get_request_or_404,
     is_unit_staff,
+    owner_account_help,
     permission_required,
     role_required,
     visible_businesses,
@@ -348,10 +348,11 @@ def detail(code: str):
     staff: list[User] = []
     if can_assign(current_user, req):
         staff = list(db.session.scalars(assignable_staff(req.unit_id)))
+    owner_help = owner_account_help(current_user, req)  # one answer, one query
     return render_template(
         "requests/detail.html",
-        owner_link_allowed=can_make_owner_link(current_user, req),
-        recovery_allowed=can_record_recovery(current_user, req),
+        owner_link_allowed=owner_help == "link",
+        recovery_allowed=owner_help == "recovery",
         market_labels=MARKET_LABELS,
         **files_context(req, snap),
         req=req,
