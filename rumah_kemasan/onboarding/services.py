@@ -400,7 +400,9 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
     zone = ZoneInfo(unit.timezone)
     # LEAD: the "tz" part gives each unit its own holidays; use the unit's calendar then.
     calendar = WorkingCalendar(unit.timezone)
-    sla_days = dict(db.session.execute(select(ServiceType.id, ServiceType.sla_days)).tuples())
+    sla_days = {
+        sid: days for sid, days in db.session.execute(select(ServiceType.id, ServiceType.sla_days))
+    }
     created: list[tuple[ServiceRequest, RowData]] = []
     for year, rows in sorted(_by_year(plan.new_requests).items()):
         for code, row in zip(reserve_codes(year, len(rows)), rows, strict=True):
