@@ -195,8 +195,8 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
     phones = {r.phone for r in rows}
     users: dict[str, User] = {}
     for batch in chunks(phones):
-        for user in db.session.scalars(select(User).where(User.phone.in_(batch))):
-            users[user.phone or ""] = user
+        for account in db.session.scalars(select(User).where(User.phone.in_(batch))):
+            users[account.phone or ""] = account
     emails = {r.email for r in rows if r.email}
     email_owner: set[str] = set()  # e-mails some account already has
     for batch in chunks(emails):
@@ -208,11 +208,11 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             by_nib.setdefault(business.nib or "", business)
     owner_ids = {u.id: phone for phone, u in users.items() if u.role == Role.OWNER}
     by_name: dict[tuple[str, str], Business] = {}
-    for batch in chunks(owner_ids):
-        for business in db.session.scalars(
-            select(Business).where(Business.owner_id.in_(batch), Business.unit_id == unit.id)
+    for ids in chunks(owner_ids):
+        for named in db.session.scalars(
+            select(Business).where(Business.owner_id.in_(ids), Business.unit_id == unit.id)
         ):
-            by_name.setdefault((owner_ids[business.owner_id], words(business.name)), business)
+            by_name.setdefault((owner_ids[named.owner_id], words(named.name)), named)
 
     # Owners and businesses, row by row (the first row of an owner or business describes it).
     nib_phone: dict[str, tuple[str, int]] = {}  # NIB -> (phone, row) as first seen in the file
@@ -264,11 +264,11 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
         else:
             plan.new_owners.setdefault(row.phone, row)
         key = business_key(row)
-        business = by_nib.get(row.nib) if row.nib else None
-        if business is None:
-            business = by_name.get((row.phone, words(row.business_name)))
-        if business is not None:
-            plan.businesses[key] = business
+        found = by_nib.get(row.nib) if row.nib else None
+        if found is None:
+            found = by_name.get((row.phone, words(row.business_name)))
+        if found is not None:
+            plan.businesses[key] = found
         else:
             plan.new_businesses.setdefault(key, row)
 
@@ -286,14 +286,14 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
     known: set[RequestKey] = set()
     key_of = {b.id: k for k, b in plan.businesses.items()}
     zone = ZoneInfo(unit.timezone)
-    for batch in chunks(key_of):
+    for business_ids in chunks(key_of):
         for business_id, service_id, product, submitted in db.session.execute(
             select(
                 ServiceRequest.business_id,
                 ServiceRequest.service_type_id,
                 ServiceRequest.product_name,
                 ServiceRequest.submitted_at,
-            ).where(ServiceRequest.business_id.in_(batch))
+            ).where(ServiceRequest.business_id.in_(business_ids))
         ):
             day = submitted.astimezone(zone).date()
             known.add(request_key(key_of[business_id], service_id, product, day))
@@ -311,17 +311,17 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             else:
                 plan.new_requests.append(row)
             continue
-        key = request_key(business_key(row), row.service_id, row.product_name, row.submitted)
-        if key in seen_keys:
+        same = request_key(business_key(row), row.service_id, row.product_name, row.submitted)
+        if same in seen_keys:
             message = _l(
                 "The same request as row %(row)s (business, service, product and date); "
                 "give each an original number if both are real.",
-                row=seen_keys[key],
+                row=seen_keys[same],
             )
             problems.append(_problem(row, "product_name", message))
             continue
-        seen_keys[key] = row.row
-        if key in known:
+        seen_keys[same] = row.row
+        if same in known:
             plan.existing_requests += 1
         else:
             plan.new_requests.append(row)
