@@ -105,6 +105,12 @@ def xlsx(rows: list[dict], header=KEYS) -> bytes:
     return out.getvalue()
 
 
+def sign_in(client, user):
+    """Sign in and read the pages in English (the messages the assertions quote)."""
+    assert login(client, user).status_code == 302
+    client.post("/lang/en", data={"next": "/admin/import"})
+
+
 def upload(client, unit_id: int, data: bytes, name="register.xlsx"):
     return client.post(
         "/admin/import",
@@ -159,7 +165,7 @@ def test_a_1000_row_file_with_5_bad_rows_is_refused_then_imported_once(
 ):
     supervisor = make_user(Role.SUPERVISOR)
     admin = make_user(Role.ADMIN)
-    login(client, supervisor)
+    sign_in(client, supervisor)
     rows = big_file_rows()
     good = {i: dict(rows[i]) for i in (17, 250, 401, 777, 998)}
     rows[17]["phone"] = "0361-234567"  # a landline
@@ -214,7 +220,7 @@ def test_a_1000_row_file_with_5_bad_rows_is_refused_then_imported_once(
 
     # Imported again, by the admin: everything is recognised, nothing is offered or created.
     client.post("/auth/logout")
-    login(client, admin)
+    sign_in(client, admin)
     resp = upload(client, unit.id, xlsx(rows))
     html = resp.get_data(as_text=True)
     assert counts_of(html) == {
@@ -237,7 +243,7 @@ def test_a_1000_row_file_with_5_bad_rows_is_refused_then_imported_once(
 def test_imported_requests_keep_their_dates_status_and_history(app, client, make_user, unit):
     supervisor = make_user(Role.SUPERVISOR)
     admin = make_user(Role.ADMIN)
-    login(client, supervisor)
+    sign_in(client, supervisor)
     rows = big_file_rows()[:120]
     html = upload(client, unit.id, xlsx(rows)).get_data(as_text=True)
     assert client.post("/admin/import/confirm", data={"token": token_of(html)}).status_code == 303
@@ -298,7 +304,7 @@ def test_existing_owners_and_businesses_are_recognised(app, client, make_user, m
     owner_2 = make_user(Role.OWNER, phone="6281230000002")
     by_nib = make_business(owner_2, name="Nama Lama", nib="9100000000020")
     make_user(Role.STAFF, phone="6281230000003")
-    login(client, supervisor)
+    sign_in(client, supervisor)
     rows = big_file_rows()[:12]  # owners 0-11, one business each, with an NIB
     html = upload(client, unit.id, xlsx(rows)).get_data(as_text=True)
     assert problems_of(html) == [(5, "phone")]  # owner 3's number is a staff member's
@@ -322,7 +328,7 @@ def test_a_nib_of_another_owner_and_duplicates_in_the_file_are_named(
 ):
     supervisor = make_user(Role.SUPERVISOR)
     make_business(make_user(Role.OWNER), nib="9100000000000")  # owner 0's NIB in the file
-    login(client, supervisor)
+    sign_in(client, supervisor)
     rows = big_file_rows()[:10]
     rows[4]["ref"] = rows[2]["ref"]
     rows[6]["ref"] = ""
@@ -335,8 +341,7 @@ def test_a_nib_of_another_owner_and_duplicates_in_the_file_are_named(
 
 def test_a_filled_template_imports_xlsx_and_csv(app, client, make_user, unit):
     supervisor = make_user(Role.SUPERVISOR)
-    login(client, supervisor)
-    client.post("/lang/en", data={"next": "/admin/import"})  # the headers in English
+    sign_in(client, supervisor)  # the template's headers in English
     resp = client.get(f"/admin/import/template.xlsx?unit={unit.id}")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     workbook = openpyxl.load_workbook(io.BytesIO(resp.data))
@@ -379,7 +384,7 @@ def test_another_units_supervisor_cannot_import_into_it(app, client, make_user, 
     owner_unit_supervisor = make_user(Role.SUPERVISOR)
     other_supervisor = make_user(Role.SUPERVISOR, unit_=other_unit)
     data = xlsx(big_file_rows()[:3])
-    login(client, other_supervisor)
+    sign_in(client, other_supervisor)
     assert upload(client, unit.id, data).status_code == 404
     assert client.get(f"/admin/import?unit={unit.id}").status_code == 404
     assert client.get(f"/admin/import/template.xlsx?unit={unit.id}").status_code == 404
@@ -388,7 +393,7 @@ def test_another_units_supervisor_cannot_import_into_it(app, client, make_user, 
 
     # A token is good only for whoever uploaded: the other supervisor cannot confirm it.
     own = app.test_client()
-    login(own, owner_unit_supervisor)
+    sign_in(own, owner_unit_supervisor)
     token = token_of(upload(own, unit.id, data).get_data(as_text=True))
     resp = client.post("/admin/import/confirm", data={"token": token})
     assert resp.status_code == 303
@@ -409,7 +414,7 @@ def test_another_units_supervisor_cannot_import_into_it(app, client, make_user, 
     ],
 )
 def test_unreadable_files_are_refused_with_a_reason(app, client, make_user, unit, data, message):
-    login(client, make_user(Role.SUPERVISOR))
+    sign_in(client, make_user(Role.SUPERVISOR))
     html = upload(client, unit.id, data, "x.xlsx").get_data(as_text=True)
     assert message in html
     assert 'name="token"' not in html
