@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -18,6 +19,8 @@ import xlsxwriter
 MAX_ROWS = 5000  # data rows per file: a few years of a busy office's register
 MAX_COLUMNS = 40
 XLSX_MAGIC = b"PK\x03\x04"
+# An XLSX is a ZIP: a 5 MB upload could unpack to gigabytes. 5,000 rows of text fit in far less.
+MAX_UNPACKED = 100 * 1024 * 1024
 
 Cell = str | date
 
@@ -52,6 +55,13 @@ def _trimmed(rows: list[list[Cell]]) -> list[list[Cell]]:
 
 
 def _read_xlsx(data: bytes) -> list[list[Cell]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SheetError("unreadable") from exc
+    if unpacked > MAX_UNPACKED:
+        raise SheetError("unreadable")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import time
+import zipfile
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,8 @@ from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.extensions import db
 from rumah_kemasan.notifications.models import Notification, OutboxEmail
 from rumah_kemasan.onboarding import services as onboarding
-from rumah_kemasan.onboarding.validation import COLUMNS
+from rumah_kemasan.onboarding.spreadsheet import MAX_UNPACKED, SheetError, read_table
+from rumah_kemasan.onboarding.validation import COLUMNS, parse_date
 from rumah_kemasan.reports.periods import period_of
 from rumah_kemasan.reports.queries import period_report
 from rumah_kemasan.roles import Role
@@ -418,3 +420,43 @@ def test_unreadable_files_are_refused_with_a_reason(app, client, make_user, unit
     html = upload(client, unit.id, data, "x.xlsx").get_data(as_text=True)
     assert message in html
     assert 'name="token"' not in html
+
+
+def test_the_file_is_checked_again_when_confirmed(app, client, make_user, unit):
+    """Between the preview and the confirmation the database may change: a phone of the file
+    became a staff member's. The confirmation names the row and saves nothing."""
+    sign_in(client, make_user(Role.SUPERVISOR))
+    html = upload(client, unit.id, xlsx(big_file_rows()[:5])).get_data(as_text=True)
+    token = token_of(html)
+    db.session.rollback()  # end the test's read transaction before it writes (SQLite)
+    make_user(Role.STAFF, phone="6281230000004")  # owner 4, row 6
+    resp = client.post("/admin/import/confirm", data={"token": token})
+    assert resp.status_code == 200
+    assert problems_of(resp.get_data(as_text=True)) == [(6, "phone")]
+    assert totals() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-03-15", date(2026, 3, 15)),
+        ("15/03/2026", date(2026, 3, 15)),
+        ("15-03-2026", date(2026, 3, 15)),
+        ("15.03.2026", date(2026, 3, 15)),
+        ("2026-03-15 00:00:00", date(2026, 3, 15)),
+        ("03/15/2026", None),  # month first is not a date an Indonesian office writes
+        ("15 Maret 2026", None),
+        ("", None),
+    ],
+)
+def test_dates_as_offices_write_them(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_an_xlsx_that_unpacks_to_too_much_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * (MAX_UNPACKED + 1))
+    with pytest.raises(SheetError) as refused:
+        read_table(out.getvalue())
+    assert refused.value.code == "unreadable"
