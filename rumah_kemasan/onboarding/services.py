@@ -85,8 +85,12 @@ class Plan:
     header: Header | None = None
     owners: dict[str, User] = field(default_factory=dict)  # phone -> existing owner
     new_owners: dict[str, RowData] = field(default_factory=dict)  # phone -> first row
+    # A business of the file is known by a handle: ("id", id) when it exists, else the
+    # business_key of its first row; every row's handle is in row_business.
     businesses: dict[BusinessKey, Business] = field(default_factory=dict)
     new_businesses: dict[BusinessKey, RowData] = field(default_factory=dict)
+    new_business_nib: dict[BusinessKey, str] = field(default_factory=dict)
+    row_business: dict[int, BusinessKey] = field(default_factory=dict)
     new_requests: list[RowData] = field(default_factory=list)
     existing_requests: int = 0
 
@@ -150,7 +154,7 @@ def lookups(unit: Unit) -> Lookups:
 
 
 def business_key(row: RowData) -> BusinessKey:
-    """A business is the same by NIB, or (without one) by its owner's phone and its name."""
+    """The handle of a business the file creates: its NIB, else its owner's phone and name."""
     if row.nib:
         return ("nib", row.nib)
     return ("name", row.phone, words(row.business_name))
@@ -202,17 +206,31 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
     for batch in chunks(emails):
         email_owner.update(db.session.scalars(select(User.email).where(User.email.in_(batch))))
     nibs = {r.nib for r in rows if r.nib}
+    # A row's business: the one with its NIB, else its owner's business of that name in this
+    # unit (the oldest, if several), else a new one; a business the file creates is found by
+    # later rows the same way, so a re-import resolves every row as the first import did.
+    existing: dict[BusinessKey, Business] = {}
     by_nib: dict[str, Business] = {}
+    nib_handle: dict[str, BusinessKey] = {}
     for batch in chunks(nibs):
-        for business in db.session.scalars(select(Business).where(Business.nib.in_(batch))):
+        for business in db.session.scalars(
+            select(Business).where(Business.nib.in_(batch)).order_by(Business.id)
+        ):
             by_nib.setdefault(business.nib or "", business)
+    for nib, business in by_nib.items():
+        nib_handle[nib] = ("id", str(business.id))
+        existing[nib_handle[nib]] = business
     owner_ids = {u.id: phone for phone, u in users.items() if u.role == Role.OWNER}
-    by_name: dict[tuple[str, str], Business] = {}
+    name_handle: dict[tuple[str, str], BusinessKey] = {}
     for ids in chunks(owner_ids):
         for named in db.session.scalars(
-            select(Business).where(Business.owner_id.in_(ids), Business.unit_id == unit.id)
+            select(Business)
+            .where(Business.owner_id.in_(ids), Business.unit_id == unit.id)
+            .order_by(Business.id)
         ):
-            by_name.setdefault((owner_ids[named.owner_id], words(named.name)), named)
+            handle: BusinessKey = ("id", str(named.id))
+            existing[handle] = named
+            name_handle.setdefault((owner_ids[named.owner_id], words(named.name)), handle)
 
     # Owners and businesses, row by row (the first row of an owner or business describes it).
     nib_phone: dict[str, tuple[str, int]] = {}  # NIB -> (phone, row) as first seen in the file
@@ -239,7 +257,7 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
                 )
         if row.nib:
             first = nib_phone.setdefault(row.nib, (row.phone, row.row))
-            existing = by_nib.get(row.nib)
+            holder = by_nib.get(row.nib)
             if first[0] != row.phone:
                 problems.append(
                     _problem(
@@ -248,11 +266,11 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
                         _l("Row %(row)s gives this NIB to another owner.", row=first[1]),
                     )
                 )
-            elif existing is not None and (user is None or existing.owner_id != user.id):
+            elif holder is not None and (user is None or holder.owner_id != user.id):
                 problems.append(
                     _problem(row, "nib", _l("This NIB belongs to another owner's business."))
                 )
-            elif existing is not None and existing.unit_id != unit.id:
+            elif holder is not None and holder.unit_id != unit.id:
                 problems.append(
                     _problem(row, "nib", _l("This NIB belongs to a business of another unit."))
                 )
@@ -263,14 +281,20 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             plan.owners[row.phone] = user
         else:
             plan.new_owners.setdefault(row.phone, row)
-        key = business_key(row)
-        found = by_nib.get(row.nib) if row.nib else None
+        named_as = (row.phone, words(row.business_name))
+        found = nib_handle.get(row.nib) if row.nib else None
         if found is None:
-            found = by_name.get((row.phone, words(row.business_name)))
-        if found is not None:
-            plan.businesses[key] = found
-        else:
-            plan.new_businesses.setdefault(key, row)
+            found = name_handle.get(named_as)
+        if found is None:
+            found = business_key(row)
+            plan.new_businesses[found] = row
+            name_handle.setdefault(named_as, found)
+        if row.nib and found in plan.new_businesses and row.nib not in nib_handle:
+            nib_handle[row.nib] = found  # a new business takes the first NIB given for it
+            plan.new_business_nib.setdefault(found, row.nib)
+        if found in existing:
+            plan.businesses[found] = existing[found]
+        plan.row_business[row.row] = found
 
     # Requests: by the office's reference, else by business, service, product and date.
     refs = {r.ref for r in good if r.ref}
@@ -284,9 +308,8 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             )
         )
     known: set[RequestKey] = set()
-    key_of = {b.id: k for k, b in plan.businesses.items()}
     zone = ZoneInfo(unit.timezone)
-    for business_ids in chunks(key_of):
+    for business_ids in chunks([b.id for b in plan.businesses.values()]):
         for business_id, service_id, product, submitted in db.session.execute(
             select(
                 ServiceRequest.business_id,
@@ -296,7 +319,7 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             ).where(ServiceRequest.business_id.in_(business_ids))
         ):
             day = submitted.astimezone(zone).date()
-            known.add(request_key(key_of[business_id], service_id, product, day))
+            known.add(request_key(("id", str(business_id)), service_id, product, day))
     seen_refs: dict[str, int] = {}
     seen_keys: dict[RequestKey, int] = {}
     for row in good:
@@ -311,7 +334,8 @@ def _plan(plan: Plan, rows: list[RowData]) -> list[Problem]:
             else:
                 plan.new_requests.append(row)
             continue
-        same = request_key(business_key(row), row.service_id, row.product_name, row.submitted)
+        handle = plan.row_business[row.row]
+        same = request_key(handle, row.service_id, row.product_name, row.submitted)
         if same in seen_keys:
             message = _l(
                 "The same request as row %(row)s (business, service, product and date); "
@@ -391,7 +415,7 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
             name=row.business_name,
             category=row.category,
             scale=row.scale,
-            nib=row.nib,
+            nib=plan.new_business_nib.get(key),
             area_id=row.area_id,
         )
     db.session.add_all(businesses[key] for key in plan.new_businesses)
@@ -409,7 +433,7 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
             submitted = _local(row.submitted, SUBMITTED_AT, zone)
             closed = _local(row.closed, CLOSED_AT, zone) if row.closed else None
             accepted = submitted if row.status in ACCEPTED_STATUSES else None
-            business = businesses[business_key(row)]
+            business = businesses[plan.row_business[row.row]]
             req = ServiceRequest(
                 code=code,
                 unit_id=unit.id,

@@ -460,3 +460,25 @@ def test_an_xlsx_that_unpacks_to_too_much_is_refused():
     with pytest.raises(SheetError) as refused:
         read_table(out.getvalue())
     assert refused.value.code == "unreadable"
+
+
+@pytest.mark.parametrize("nib_first", [True, False])
+def test_one_business_written_with_and_without_its_nib_is_one_business(
+    app, client, make_user, unit, nib_first
+):
+    """An office writes the NIB on some lines of a business and not on others: it is one
+    business (same owner, same name), it gets the NIB, and a re-import creates nothing."""
+    sign_in(client, make_user(Role.SUPERVISOR))
+    rows = big_file_rows()[:4]
+    for n, row in enumerate(rows):
+        row.update(ref="", phone=phone(1), owner_name="Pemilik 1", business_name="Dapur Sari")
+        row["nib"] = "9100000000777" if (n % 2 == 0) == nib_first else ""
+    rows[1]["business_name"] = "DAPUR  sari"
+    html = upload(client, unit.id, xlsx(rows)).get_data(as_text=True)
+    assert counts_of(html) == {"owners": (1, 0), "businesses": (1, 0), "requests": (4, 0)}
+    client.post("/admin/import/confirm", data={"token": token_of(html)})
+    db.session.rollback()
+    business = db.session.scalars(select(Business)).one()
+    assert business.nib == "9100000000777" and business.name == "Dapur Sari"
+    html = upload(client, unit.id, xlsx(rows)).get_data(as_text=True)
+    assert counts_of(html) == {"owners": (0, 1), "businesses": (0, 1), "requests": (0, 4)}
