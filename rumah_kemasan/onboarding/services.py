@@ -39,7 +39,7 @@ from ..service_requests.models import (
 from ..service_requests.services import reserve_codes
 from ..service_requests.sla import WorkingCalendar, due_at
 from ..service_requests.workflow import Status
-from .spreadsheet import SheetError, read_table
+from .spreadsheet import Cell, SheetError, read_table
 from .validation import (
     BY_KEY,
     Header,
@@ -172,11 +172,23 @@ def _problem(row: RowData, key: str, message: object) -> Problem:
 
 def check_file(unit: Unit, data: bytes) -> Checked:
     """Every problem of the file, or the plan of what saving it would create."""
-    plan = Plan(unit)
+    table, problems = parse(data)
+    if problems:
+        return Checked(Plan(unit), problems)
+    return check_table(unit, table)
+
+
+def parse(data: bytes) -> tuple[list[list[Cell]], list[Problem]]:
+    """The file's rows, or why it cannot be read (no database: run it without the write lock)."""
     try:
-        table = read_table(data)
+        return read_table(data), []
     except SheetError as exc:
-        return Checked(plan, [Problem(0, None, "", SHEET_MESSAGES[exc.code])])
+        return [], [Problem(0, None, "", SHEET_MESSAGES[exc.code])]
+
+
+def check_table(unit: Unit, table: list[list[Cell]]) -> Checked:
+    """`check_file` for rows already read."""
+    plan = Plan(unit)
     found = lookups(unit)
     header, rows, problems = check_rows(table, found)
     plan.header = header

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Area, Unit
+from ..database import without_write_lock
 from ..extensions import db
 from ..permissions import (
     can_administer,
@@ -107,7 +108,8 @@ def index():
     if len(data) > MAX_BYTES:
         form.file.errors = [_("The file is larger than 5 MB: split it into several files.")]
         return _page(form, unit, units)
-    checked = services.check_file(unit, data)
+    with without_write_lock():  # reading 1,000 rows takes a second or two; nothing is written
+        checked = services.check_file(unit, data)
     if not checked.ok:
         return _page(form, unit, units, checked=checked, filename=upload.filename)
     token = staging.keep(data, current_user.id, unit.id, upload.filename[:200])
@@ -124,8 +126,13 @@ def confirm():
     if staged is None:
         flash(_("No checked file is waiting (it is saved for an hour): upload it again."), "error")
         return redirect(url_for(".index"), 303)
+    with without_write_lock():  # the slow part, parsing, holds no write lock
+        table, problems = services.parse(staged.data)
     unit = get_managed_unit_or_404(staged.unit_id)
-    checked = services.check_file(unit, staged.data)
+    if problems:  # the staged file was read once already: only if the disk failed
+        checked = services.Checked(services.Plan(unit), problems)
+    else:
+        checked = services.check_table(unit, table)
     if not checked.ok:  # the database changed since the preview
         units = _units()
         upload_form = UploadForm(formdata=None, unit_id=unit.id)
