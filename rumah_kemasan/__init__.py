@@ -20,6 +20,7 @@ from .designs import storage
 from .designs.views import bp as designs_bp
 from .extensions import csrf, db, migrate
 from .notifications.views import bp as notifications_bp
+from .onboarding.views import bp as admin_import_bp
 from .public.views import bp as public_bp
 from .reports.views import bp as reports_bp
 from .security import BoundedInt, Request, init_security
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_import_bp,
 )
 
 

@@ -126,6 +126,9 @@ class ServiceRequest(Model):
     last_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     version: Mapped[int] = mapped_column(default=1)
+    # The office's own number for a request imported from its spreadsheet (onboarding/):
+    # a re-import recognises the request by (unit, import_ref). None for requests filed here.
+    import_ref: Mapped[str | None] = mapped_column(String(60))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -190,6 +193,9 @@ class RequestCounter(Model):
     year: Mapped[int] = mapped_column()
     last: Mapped[int] = mapped_column(default=0)
 
+
+# A re-import finds a request by the office's reference (NULLs never collide).
+Index("ix_request_unit_import_ref", ServiceRequest.unit_id, ServiceRequest.import_ref, unique=True)
 
 # The list's text search also matches the business and the owner's name. Trigram GIN indexes
 # on PostgreSQL (migration 0006 creates the pg_trgm extension). SQLite has no trigram index:

@@ -96,12 +96,18 @@ def state_of(
 
 
 def _next_code(year: int) -> str:
-    """The next human code of `year`, unique under concurrent filing.
+    """The next human code of `year`, unique under concurrent filing (see `reserve_codes`)."""
+    return reserve_codes(year, 1)[0]
 
-    `UPDATE … SET last = last + 1` takes the row's write lock (PostgreSQL) or runs inside the
-    request's `BEGIN IMMEDIATE` (SQLite), so concurrent filings queue on the counter and each
-    reads back its own number. The year's first filing creates the row in a savepoint; if
-    another filing created it first, the unique constraint sends us round once more.
+
+def reserve_codes(year: int, count: int) -> list[str]:
+    """The next `count` human codes of `year`, unique under concurrent filing.
+
+    `UPDATE … SET last = last + count` takes the row's write lock (PostgreSQL) or runs inside
+    the request's `BEGIN IMMEDIATE` (SQLite), so concurrent filings queue on the counter and
+    each reads back its own numbers. The year's first filing creates the row in a savepoint; if
+    another filing created it first, the unique constraint sends us round once more. An import
+    (onboarding/) reserves a year's codes in one statement instead of one per request.
     """
     for _attempt in range(3):
         bumped = cast(  # an UPDATE's result is a CursorResult: it has the rowcount
@@ -109,7 +115,7 @@ def _next_code(year: int) -> str:
             db.session.execute(
                 update(RequestCounter)
                 .where(RequestCounter.year == year)
-                .values(last=RequestCounter.last + 1)
+                .values(last=RequestCounter.last + count)
                 .execution_options(synchronize_session=False)
             ),
         )
@@ -119,11 +125,13 @@ def _next_code(year: int) -> str:
                 .where(RequestCounter.year == year)
                 .execution_options(populate_existing=True)
             )
-            return f"RK-{year}-{last:05d}"
+            if last is None:  # the row was just updated: unreachable
+                raise RuntimeError("could not allocate a request code")
+            return [f"RK-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
         try:
             with db.session.begin_nested():
-                db.session.add(RequestCounter(year=year, last=1))
-            return f"RK-{year}-{1:05d}"
+                db.session.add(RequestCounter(year=year, last=count))
+            return [f"RK-{year}-{n:05d}" for n in range(1, count + 1)]
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a request code")
