@@ -28,9 +28,9 @@ from ..accounts.models import Business, User
 from ..designs.models import DesignFile, DesignKind
 from ..extensions import db
 from ..permissions import scope_requests
-from ..reports.filters import ReportFilters, narrow
 from ..roles import Role
 from . import sla
+from .filters import ReportFilters, narrow
 from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
 

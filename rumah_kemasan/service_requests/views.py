@@ -42,11 +42,11 @@ from ..permissions import (
     visible_businesses,
     watches_revision_limits,
 )
-from ..reports.filters import parse_report_args
 from ..roles import Role
 from ..security import arg_int, arg_text, small_int
 from . import queries, services, sla
 from .actions import actions_for
+from .filters import parse_report_args
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
 from .workflow import Status
