@@ -21,6 +21,7 @@ from .designs.views import bp as designs_bp
 from .extensions import csrf, db, migrate
 from .notifications.views import bp as notifications_bp
 from .public.views import bp as public_bp
+from .reports.national_views import bp as admin_overview_bp
 from .reports.views import bp as reports_bp
 from .security import BoundedInt, Request, init_security
 from .service_requests.views import bp as requests_bp
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_overview_bp,
 )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import and_, select
 
 from ..accounts.models import Area, Business, BusinessScale, ProductCategory
 from ..security import bounded_int
@@ -211,11 +211,3 @@ def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -
     elif f.sla == "over":
         out.append(and_(ServiceRequest.status == Status.COMPLETED, over_sla_clause()))
     return out
-
-
-def narrow(stmt: Select, f: ReportFilters | None, now: datetime) -> Select:
-    """Apply the report filters to a select over ServiceRequest."""
-    if f is None:
-        return stmt
-    clauses = report_clauses(f, now)
-    return stmt.where(*clauses) if clauses else stmt
