@@ -305,3 +305,11 @@ def test_the_admin_reads_one_units_audit_rows(app, units, make_user):
     assert "test.own" in both and "test.other" in both
     one = client.get(f"/audit?unit={units.other.id}").get_data(as_text=True)
     assert "test.other" in one and "test.own" not in one
+
+
+@pytest.mark.parametrize(("lang", "word"), [("id", "Terlambat"), ("en", "Overdue")])
+def test_the_overview_speaks_both_languages(app, units, make_user, lang, word):
+    client = signed_in(app, make_user(Role.ADMIN, locale=lang))
+    page = client.get("/admin/overview").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    assert f'<th scope="col" class="num">{word}</th>' in page
