@@ -150,6 +150,8 @@ def index():
     units = []
     if sees_every_unit(current_user):
         units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+        if filters.report is not None and filters.report.unit_id:  # that unit's designers
+            staff = db.session.scalars(queries.designers(filters.report.unit_id)).all()
     return render_template(
         "requests/index.html",
         rows=rows,

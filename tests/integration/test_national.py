@@ -268,6 +268,10 @@ def test_the_admin_narrows_every_list_report_and_export_to_one_unit(app, units, 
 
     listed = set(listed_codes(client, f"/requests?unit={b}"))
     assert listed == set(units.codes[b])
+    make_user(Role.STAFF, unit_=units.other, full_name="Desainer Badung")
+    page = client.get(f"/requests?unit={b}").get_data(as_text=True)
+    assert 'name="assignee"' in page and "Desainer Badung" in page  # that unit's designers
+    assert "Desainer Badung" not in client.get(f"/requests?unit={a}").get_data(as_text=True)
     assert not listed & set(units.codes[a])
     exported = _csv_codes(client.get(f"/reports/export.csv?unit={b}").get_data(as_text=True))
     assert exported == listed
