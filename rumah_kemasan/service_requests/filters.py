@@ -1,8 +1,8 @@
 """Narrowing the request list the way report and backlog numbers count.
 
-Every figure on /backlog and /reports links to /requests with these query-string keys, and
-the figure is computed with the very same predicates (`report_clauses`), so the number shown
-and the rows the link lists cannot drift apart.
+Every figure on /backlog, /reports and /admin/overview links to /requests with these
+query-string keys, and the figure is computed with the very same predicates
+(`report_clauses`), so the number shown and the rows the link lists cannot drift apart.
 
 Keys: unit, open=1, submitted_from/submitted_to and completed_from/completed_to (local
 dates, inclusive), age (0-7, 8-14, 15-30, 31+ days since filing, open requests), kecamatan,
