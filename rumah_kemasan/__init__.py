@@ -22,6 +22,7 @@ from .extensions import csrf, db, migrate
 from .notifications.views import bp as notifications_bp
 from .onboarding.views import bp as admin_import_bp
 from .public.views import bp as public_bp
+from .reports.national_views import bp as admin_overview_bp
 from .reports.views import bp as reports_bp
 from .security import BoundedInt, Request, init_security
 from .service_requests.views import bp as requests_bp
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     audit_bp,
     designs_bp,
     admin_import_bp,
+    admin_overview_bp,
 )
 
 

@@ -321,7 +321,10 @@ def can_administer(user: User) -> bool:
 
 
 def can_manage_all_units(user: User) -> bool:
-    """Creating units and the national / provincial view: admins only."""
+    """Creating units and the national / provincial view: admins only.
+
+    Guards GET /admin/overview.
+    """
     return user.is_authenticated and user.role == Role.ADMIN
 
 

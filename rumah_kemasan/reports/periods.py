@@ -98,30 +98,3 @@ def parse_period(kind: str | None, year: str | None, n: str | None, today: date)
     if num is None:
         return period_of(kind, today if y == today.year else date(y, 1, 1))
     return period_of(kind, date(y, num, 1))
-
-
-def parse_date(value: str | None) -> date | None:
-    """An ISO date from the query string, or None."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-# Ageing buckets of open requests, in whole days since filing: (key, lowest age, highest age).
-AGE_BUCKETS = (("0-7", 0, 7), ("8-14", 8, 14), ("15-30", 15, 30), ("31+", 31, None))
-
-
-def age_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime] | None:
-    """submitted_at bounds (lo, hi] for an ageing bucket: age in days = floor((now - t) / 1 day).
-
-    Age >= a  <=>  t <= now - a days; age <= b  <=>  t > now - (b + 1) days.
-    """
-    for k, lo, hi in AGE_BUCKETS:
-        if k == key:
-            newest = now - timedelta(days=lo)
-            oldest = None if hi is None else now - timedelta(days=hi + 1)
-            return oldest, newest
-    return None

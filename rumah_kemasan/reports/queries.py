@@ -2,7 +2,8 @@
 
 Every function takes the viewer (for the scope), an optional unit filter (admins) and `now`,
 and returns plain numbers. Counts are computed with the same predicates that the request
-list applies for the matching link (see `filters.py`), so a number and its link agree.
+list applies for the matching link (see `service_requests/filters.py`), so a number and its
+link agree.
 Open-work figures touch only open requests (a few thousand even at national scale); period
 figures use range scans on (unit_id, submitted_at) and (unit_id, completed_at).
 """
@@ -35,11 +36,8 @@ from ..extensions import db
 from ..permissions import scope_requests, sees_every_unit
 from ..roles import Role
 from ..service_requests import sla
-from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
-from ..service_requests.queries import overdue_clause
-from ..service_requests.workflow import OPEN_STATUSES, Status
-from . import skm
-from .filters import (
+from ..service_requests.filters import (
+    AGE_BUCKETS,
     age_clause,
     completed_between,
     open_clause,
@@ -47,8 +45,12 @@ from .filters import (
     submitted_between,
     within_sla_clause,
 )
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
+from ..service_requests.queries import overdue_clause
+from ..service_requests.workflow import OPEN_STATUSES, Status
+from . import skm
 from .models import SurveyResponse
-from .periods import AGE_BUCKETS, Period, local_today, period_of
+from .periods import Period, local_today, period_of
 
 TZ = "Asia/Makassar"
 

@@ -37,14 +37,14 @@ from ..permissions import (
     survey_refusal,
 )
 from ..security import arg_int
+from ..service_requests.filters import AGE_BUCKETS, ReportFilters
 from ..service_requests.queries import request_list
 from ..service_requests.sla import MONTHS_EN, MONTHS_ID
 from ..service_requests.views import _parse_filters as parse_list_filters
 from . import exports, queries, services
 from .charts import bar_chart
-from .filters import ReportFilters
 from .forms import ELEMENTS, PROFILE_LABELS, SurveyForm
-from .periods import AGE_BUCKETS, local_today, parse_period
+from .periods import local_today, parse_period
 
 bp = Blueprint("reports", __name__)
 

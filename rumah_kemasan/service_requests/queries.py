@@ -28,9 +28,9 @@ from ..accounts.models import Business, User
 from ..designs.models import DesignFile, DesignKind
 from ..extensions import db
 from ..permissions import scope_requests
-from ..reports.filters import ReportFilters, narrow
 from ..roles import Role
 from . import sla
+from .filters import ReportFilters, report_clauses
 from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
 
@@ -113,6 +113,37 @@ def _order(sort: str):
     return (col.asc().nulls_last(), ServiceRequest.id.asc())
 
 
+def list_clauses(filters: ListFilters, now: datetime) -> list:
+    """The WHERE clauses over ServiceRequest of every filter but the text search and the scope.
+
+    The list applies them, and so does every figure that links to the list (the national
+    overview counts with them), so a number and the rows behind its link cannot drift apart.
+    """
+    out = []
+    if filters.status is not None:
+        out.append(ServiceRequest.status == filters.status)
+    if filters.service_type_id:
+        out.append(ServiceRequest.service_type_id == filters.service_type_id)
+    if filters.assignee_id:
+        out.append(ServiceRequest.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        out.append(ServiceRequest.assignee_id.is_(None))
+    if filters.overdue:
+        out.append(overdue_clause(now))
+    if filters.due_this_week:
+        start, end = sla.week_bounds(now)
+        out.append(
+            and_(
+                ServiceRequest.status.in_(list(OPEN_STATUSES)),
+                ServiceRequest.due_at >= start,
+                ServiceRequest.due_at < end,
+            )
+        )
+    if filters.report is not None:
+        out += report_clauses(filters.report, now)
+    return out
+
+
 def request_list(
     user: User,
     filters: ListFilters,
@@ -128,24 +159,9 @@ def request_list(
     past every earlier row as OFFSET would.
     """
     stmt = scope_requests(select(ServiceRequest), user)
-    if filters.status is not None:
-        stmt = stmt.where(ServiceRequest.status == filters.status)
-    if filters.service_type_id:
-        stmt = stmt.where(ServiceRequest.service_type_id == filters.service_type_id)
-    if filters.assignee_id:
-        stmt = stmt.where(ServiceRequest.assignee_id == filters.assignee_id)
-    if filters.unassigned:
-        stmt = stmt.where(ServiceRequest.assignee_id.is_(None))
-    if filters.overdue:
-        stmt = stmt.where(overdue_clause(now))
-    if filters.due_this_week:
-        start, end = sla.week_bounds(now)
-        stmt = stmt.where(
-            ServiceRequest.status.in_(list(OPEN_STATUSES)),
-            ServiceRequest.due_at >= start,
-            ServiceRequest.due_at < end,
-        )
-    stmt = narrow(stmt, filters.report, now)
+    clauses = list_clauses(filters, now)
+    if clauses:
+        stmt = stmt.where(*clauses)
     sort = filters.sort if filters.sort in SORTS else "newest"
     if after is not None:
         stmt = stmt.where(_after(sort, after))

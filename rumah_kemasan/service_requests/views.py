@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..accounts.models import User
+from ..accounts.models import Unit, User
 from ..accounts.services import set_password_link
 from ..accounts.views import area_choices
 from ..database import utcnow, without_write_lock
@@ -39,14 +39,15 @@ from ..permissions import (
     owner_account_help,
     permission_required,
     role_required,
+    sees_every_unit,
     visible_businesses,
     watches_revision_limits,
 )
-from ..reports.filters import parse_report_args
 from ..roles import Role
 from ..security import arg_int, arg_text, small_int
 from . import queries, services, sla
 from .actions import actions_for
+from .filters import parse_report_args
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
 from .models import ServiceType
 from .workflow import Status
@@ -86,6 +87,9 @@ def _parse_filters() -> queries.ListFilters:
     if assignee == "me" and is_unit_staff(current_user):
         assignee = str(current_user.id)
     sort = args.get("sort", "newest")
+    report = parse_report_args(args)
+    if not sees_every_unit(current_user):
+        report.unit_id = None  # the scope confines everyone else to their unit: no ?unit=
     return queries.ListFilters(
         status=Status(status)
         if status is not None and status in Status._value2member_map_
@@ -97,7 +101,7 @@ def _parse_filters() -> queries.ListFilters:
         due_this_week=args.get("week") == "1",
         text=arg_text("q", 100),
         sort=sort if sort in queries.SORTS else "newest",
-        report=parse_report_args(args),
+        report=report,
     )
 
 
@@ -143,6 +147,11 @@ def index():
     staff = []
     if is_unit_staff(current_user):
         staff = db.session.scalars(queries.designers(current_user.unit_id)).all()
+    units = []
+    if sees_every_unit(current_user):
+        units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+        if filters.report is not None and filters.report.unit_id:  # that unit's designers
+            staff = db.session.scalars(queries.designers(filters.report.unit_id)).all()
     return render_template(
         "requests/index.html",
         rows=rows,
@@ -150,6 +159,7 @@ def index():
         next_cursor=next_cursor,
         services=services_list,
         staff=staff,
+        units=units,
         now=now,
         sla=sla,
     )

@@ -113,6 +113,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/reports/skm", "GET"): (L, 403, 403, 403, 403, 200, 200),
     ("/reports/export.csv", "GET"): (L, 403, 403, 200, 200, 200, 200),
     ("/reports/export.xlsx", "GET"): (L, 403, 403, 200, 200, 200, 200),
+    # the national / provincial overview: admins only
+    ("/admin/overview", "GET"): (L, 403, 403, 403, 403, 403, 200),
     # notifications (owner A's notification)
     ("/notifications", "GET"): (L, 200, 200, 200, 200, 200, 200),
     ("/notifications/<int:notification_id>/read", "POST"): (L, 303, 404, 404, 404, 404, 404),

@@ -44,6 +44,7 @@ USER_CHECKS = [
     (p.can_manage_own_data, "/account/data", "GET", (200,)),
     (p.can_manage_own_data, "/account/data/export", "POST", (200,)),
     (lambda u: p.can_file_request(u) or p.can_file_walk_in(u), "/requests/new", "GET", (200,)),
+    (p.can_manage_all_units, "/admin/overview", "GET", (200,)),
 ]
 
 

@@ -1,8 +1,8 @@
 """Narrowing the request list the way report and backlog numbers count.
 
-Every figure on /backlog and /reports links to /requests with these query-string keys, and
-the figure is computed with the very same predicates (`report_clauses`), so the number shown
-and the rows the link lists cannot drift apart.
+Every figure on /backlog, /reports and /admin/overview links to /requests with these
+query-string keys, and the figure is computed with the very same predicates
+(`report_clauses`), so the number shown and the rows the link lists cannot drift apart.
 
 Keys: unit, open=1, submitted_from/submitted_to and completed_from/completed_to (local
 dates, inclusive), age (0-7, 8-14, 15-30, 31+ days since filing, open requests), kecamatan,
@@ -12,17 +12,51 @@ area (an area id or "none"), category, scale, sla (within / over, completed requ
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import and_, select
 
 from ..accounts.models import Area, Business, BusinessScale, ProductCategory
 from ..security import bounded_int
-from ..service_requests.models import ServiceRequest
-from ..service_requests.workflow import OPEN_STATUSES, Status
-from .periods import AGE_BUCKETS, age_bounds, date_range_utc, parse_date
+from .models import ServiceRequest
+from .workflow import OPEN_STATUSES, Status
 
 SLA_CHOICES = ("within", "over")
+
+# Ageing buckets of open requests, in whole days since filing: (key, lowest age, highest age).
+AGE_BUCKETS = (("0-7", 0, 7), ("8-14", 8, 14), ("15-30", 15, 30), ("31+", 31, None))
+
+
+def age_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime] | None:
+    """submitted_at bounds (lo, hi] for an ageing bucket: age in days = floor((now - t) / 1 day).
+
+    Age >= a  <=>  t <= now - a days; age <= b  <=>  t > now - (b + 1) days.
+    """
+    for k, lo, hi in AGE_BUCKETS:
+        if k == key:
+            newest = now - timedelta(days=lo)
+            oldest = None if hi is None else now - timedelta(days=hi + 1)
+            return oldest, newest
+    return None
+
+
+def parse_date(value: str | None) -> date | None:
+    """An ISO date from the query string, or None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def date_range_utc(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """UTC [start, end) covering local dates first..last inclusive (as reports.periods does;
+    that module belongs to reports, which the request list may not import)."""
+    start = datetime.combine(first, time(), ZoneInfo(tz)).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), ZoneInfo(tz)).astimezone(UTC)
+    return start, end
 
 
 @dataclass
@@ -177,11 +211,3 @@ def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -
     elif f.sla == "over":
         out.append(and_(ServiceRequest.status == Status.COMPLETED, over_sla_clause()))
     return out
-
-
-def narrow(stmt: Select, f: ReportFilters | None, now: datetime) -> Select:
-    """Apply the report filters to a select over ServiceRequest."""
-    if f is None:
-        return stmt
-    clauses = report_clauses(f, now)
-    return stmt.where(*clauses) if clauses else stmt
