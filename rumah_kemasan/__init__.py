@@ -26,6 +26,7 @@ from .security import BoundedInt, Request, init_security
 from .service_requests.views import bp as requests_bp
 from .service_requests.views import desk_bp
 from .static_assets import init_app as init_static_assets
+from .units.views import admin_units_bp, units_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,8 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_units_bp,
+    units_bp,
 )
 
 

@@ -117,6 +117,16 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/notifications", "GET"): (L, 200, 200, 200, 200, 200, 200),
     ("/notifications/<int:notification_id>/read", "POST"): (L, 303, 404, 404, 404, 404, 404),
     ("/notifications/read-all", "POST"): (L, 303, 303, 303, 303, 303, 303),
+    # units (issue 15): the admin all units, a supervisor their own; a unit's public page
+    ("/admin/units", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/new", "GET"): (L, 403, 403, 403, 403, 403, 200),
+    ("/admin/units/new", "POST"): (L, 403, 403, 403, 403, 403, 200),  # empty: incomplete
+    ("/admin/units/<int:unit_id>", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>", "POST"): (L, 403, 403, 403, 403, 302, 302),  # keeps it as is
+    ("/admin/units/<int:unit_id>/areas", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/areas", "POST"): (L, 403, 403, 403, 403, 422, 422),  # no file
+    ("/admin/units/<int:unit_id>/areas/sample.csv", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/units/<slug>", "GET"): (200,) * 7,
 }
 
 # URL parameters that differ from the defaults in security_world.fill
