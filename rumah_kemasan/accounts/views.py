@@ -287,7 +287,9 @@ def _place_step(form: BusinessForm) -> PlaceStep:
     if unit is None and len(every) == 1:
         unit = every[0]
     kecamatan_list = kecamatan_of(unit.id) if unit else []
-    kecamatan = area.kecamatan if area else (request.values.get("kecamatan") or "").strip()
+    kecamatan: str | None = (
+        area.kecamatan if area else (request.values.get("kecamatan") or "").strip()
+    )
     if kecamatan not in kecamatan_list:
         kecamatan = kecamatan_list[0] if len(kecamatan_list) == 1 else None
     if unit is not None and kecamatan:

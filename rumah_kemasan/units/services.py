@@ -244,8 +244,8 @@ def apply_areas(unit: Unit, plan: AreaPlan, actor) -> dict[str, int]:
     """Save a plan without errors: create the new areas, update the changed ones (audited)."""
     if plan.errors:
         raise ValueError("a plan with errors is never saved")
-    position = db.session.scalar(
-        select(func.coalesce(func.max(Area.position), 0)).where(Area.unit_id == unit.id)
+    position = (
+        db.session.scalar(select(func.max(Area.position)).where(Area.unit_id == unit.id)) or 0
     )
     for row in plan.rows:
         if row.action == "same":
