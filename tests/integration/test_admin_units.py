@@ -394,3 +394,17 @@ def test_the_unit_contact_is_on_its_page_the_landing_page_the_receipt_and_the_em
     _assert_contact(mail.body_text)
     _assert_contact(mail.body_html)
     assert "Mayor Wisnu" not in mail.body_text  # not Denpasar's
+
+
+def test_the_walk_in_form_offers_the_staff_members_unit_areas_with_none_chosen(
+    app, make_user, sleman
+):
+    staff = make_user(Role.STAFF, unit_=sleman)
+    client = app.test_client()
+    login(client, staff)
+    page = client.get("/requests/new").get_data(as_text=True)
+    select_html = page[page.index('id="area_id"') :].split("</select>")[0]
+    assert "Sinduadi" in select_html and "Caturtunggal" in select_html
+    assert "Panjer" not in select_html  # Denpasar's
+    assert "selected" not in select_html
+    assert re.search(r'id="area_id"[^>]*><option value="">', page)
