@@ -14,12 +14,11 @@ from .services import REGION_CODE_RE, TIMEZONES
 
 REQUIRED = _l("This field is required.")
 
-TIMEZONE_LABELS = {
-    "Asia/Jakarta": _l("WIB (Western Indonesia, UTC+7)"),
-    "Asia/Makassar": _l("WITA (Central Indonesia, UTC+8)"),
-    "Asia/Jayapura": _l("WIT (Eastern Indonesia, UTC+9)"),
+ZONE_LABELS = {
+    "WIB": _l("WIB (Western Indonesia, UTC+7)"),
+    "WITA": _l("WITA (Central Indonesia, UTC+8)"),
+    "WIT": _l("WIT (Eastern Indonesia, UTC+9)"),
 }
-assert set(TIMEZONE_LABELS) == set(TIMEZONES)
 
 
 class UnitForm(Form):
@@ -53,9 +52,12 @@ class UnitForm(Form):
         validators=[Length(max=500)],
         description=_l("One line per period, e.g. Senin–Jumat 08.00–15.00."),
     )
+    # No zone is chosen for the admin: a unit in the wrong zone would show every due date an
+    # hour off, so the choice is made on purpose.
     timezone = SelectField(
         _l("Time zone"),
-        choices=list(TIMEZONE_LABELS.items()),
+        choices=[("", _l("Choose…"))]
+        + [(zone, ZONE_LABELS[abbr]) for zone, abbr in TIMEZONES.items()],
         validators=[DataRequired(REQUIRED)],
     )
     region_code = StringField(

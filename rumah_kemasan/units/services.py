@@ -21,7 +21,6 @@ from ..extensions import db
 
 # The three zones of Indonesia, by their legal abbreviation. Another zone is refused.
 TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DEFAULT_TIMEZONE = "Asia/Makassar"
 
 REGION_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{2,4}){0,3}$")  # 51 · 51.71 · 51.71.01 · ….1001
 AUDITED_FIELDS = (

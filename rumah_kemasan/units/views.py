@@ -85,8 +85,6 @@ def _render_form(form: UnitForm, unit: Unit | None):
 @permission_required(can_manage_all_units)
 def new():
     form = UnitForm()
-    if request.method == "GET":
-        form.timezone.data = services.DEFAULT_TIMEZONE
     if form.validate_on_submit():
         unit = Unit()
         services.save_unit(unit, form.values(), current_user)

@@ -123,6 +123,7 @@ def test_an_admin_creates_a_unit_with_its_contact_and_an_audit_row(app, admin):
         ("whatsapp", "0274-868405", "landline"),
         ("whatsapp", "12", "Enter a mobile (WhatsApp) number"),
         ("email", "kantor@", "Enter a valid e-mail address."),
+        ("timezone", "", "This field is required."),
         ("timezone", "Asia/Singapore", "Not a valid choice"),
         ("timezone", "Asia/Makassar ", "Not a valid choice"),
         ("region_code", "34-04", "Digits in groups separated by dots"),
