@@ -273,6 +273,11 @@ class PlaceStep:
     kecamatan_list: list[str]
     kecamatan: str | None
 
+    @property
+    def unit_is_a_choice(self) -> bool:
+        """More than one unit: the owner may go back and choose another."""
+        return sum(len(units) for _province, units in self.units) > 1
+
 
 def _place_step(form: BusinessForm) -> PlaceStep:
     """The chosen unit and kecamatan (a chosen desa decides both), and the desa choices."""

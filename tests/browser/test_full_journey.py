@@ -465,6 +465,8 @@ def test_without_javascript_the_plain_upload_form_still_works(
     page.locator("#confirm").fill(OWNER_PASSWORD)
     page.locator("#consent").check()
     page.locator("main form button[type=submit]").click()
+    page.locator("#kecamatan").select_option("Denpasar Selatan")  # a plain GET form
+    page.locator("main form button[type=submit]").click()
     page.locator("#name").fill("Kopi Bubuk Komang")
     page.locator("#area_id").select_option(label="Renon")
     page.locator("main form button[type=submit]").click()
