@@ -28,6 +28,7 @@ from .security import BoundedInt, Request, init_security
 from .service_requests.views import bp as requests_bp
 from .service_requests.views import desk_bp
 from .static_assets import init_app as init_static_assets
+from .units.views import admin_units_bp, units_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,8 @@ BLUEPRINTS = (
     designs_bp,
     admin_import_bp,
     admin_overview_bp,
+    admin_units_bp,
+    units_bp,
 )
 
 

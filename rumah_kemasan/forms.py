@@ -11,6 +11,7 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
@@ -153,3 +154,39 @@ class StrongPassword:
 
 class ActionForm(Form):
     """A POST button with nothing but a CSRF token."""
+
+
+class _SelectWithPlaceholder(wtforms.widgets.Select):
+    """A <select> whose first option is an empty "choose…": nothing is chosen for the user."""
+
+    def __call__(self, field, **kwargs):
+        html = str(super().__call__(field, **kwargs))
+        cut = html.index(">") + 1
+        first = f'<option value="">{escape(field.placeholder)}</option>'
+        return Markup(html[:cut] + first + html[cut:])
+
+
+class ChoiceIdField(wtforms.SelectField):
+    """A required choice of an id (plain or grouped choices) that starts empty.
+
+    The browser would otherwise pre-select the first option (a desa nobody chose); an empty
+    answer is left to the field's DataRequired, so the page says what to choose.
+    """
+
+    widget = _SelectWithPlaceholder()
+
+    def __init__(self, label=None, validators=None, *, placeholder=None, **kwargs):
+        kwargs.setdefault("coerce", form_int)
+        super().__init__(label, validators, **kwargs)
+        self.placeholder = placeholder if placeholder is not None else _l("Choose…")
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] == "":
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return
+        super().pre_validate(form)

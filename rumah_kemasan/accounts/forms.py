@@ -31,7 +31,7 @@ from ..formats import (
     normalize_phone,
     normalize_pirt,
 )
-from ..forms import Form, Normalized, StrongPassword, form_int
+from ..forms import ChoiceIdField, Form, Normalized, StrongPassword
 from .models import BusinessScale, IdentityDocument, ProductCategory
 
 REQUIRED = _l("This field is required.")
@@ -165,9 +165,8 @@ class BusinessForm(Form):
         _l("Cosmetics notification number (optional)"),
         validators=[Normalized(normalize_cosmetics)],
     )
-    area_id = SelectField(
+    area_id = ChoiceIdField(
         _l("Desa / kelurahan"),
-        coerce=form_int,
         validators=[DataRequired(_l("Choose the desa or kelurahan."))],
     )
     banjar = StringField(_l("Banjar (optional)"), validators=[Length(max=120)])

@@ -30,6 +30,9 @@ class Unit(Model):
     email: Mapped[str | None] = mapped_column(String(254))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Makassar")
     region_code: Mapped[str | None] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # Free text, one line per period ("Senin–Jumat 08.00–15.00"), shown as written.
+    opening_hours: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     areas: Mapped[list[Area]] = relationship(back_populates="unit", order_by="Area.position")
 
@@ -50,6 +53,7 @@ class Area(Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     kecamatan: Mapped[str] = mapped_column(String(120))
     kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(20))  # the desa/kelurahan's BPS code
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind, "area_kind"))
     position: Mapped[int] = mapped_column(default=0)

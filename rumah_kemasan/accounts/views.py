@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import (
@@ -30,8 +31,9 @@ from ..logs import log_event
 from ..notifications.forms import preferences_form
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..roles import Role
-from ..security import client_address, next_arg
+from ..security import bounded_int, client_address, next_arg
 from ..service_requests.sla import format_wita
+from ..units.services import areas_in, kecamatan_of, units_by_province
 from . import privacy, recovery, services
 from .forms import (
     BusinessForm,
@@ -232,13 +234,6 @@ def area_choices(unit: Unit) -> dict[str, list[tuple[int, str]]]:
     return groups
 
 
-def _default_unit() -> Unit:
-    unit = db.session.scalar(select(Unit).order_by(Unit.id))
-    if unit is None:
-        abort(503)
-    return unit
-
-
 @account_bp.route("/businesses")
 @login_required
 @role_required(Role.OWNER)
@@ -268,21 +263,65 @@ def _business_form(unit: Unit, obj: Business | None = None) -> BusinessForm:
     return form
 
 
+@dataclass
+class PlaceStep:
+    """Where the owner is in "unit, then kecamatan, then desa/kelurahan" (no JavaScript: each
+    choice is a GET form that reloads the page; the answers ride along in the query string)."""
+
+    units: list[tuple[str, list[Unit]]]
+    unit: Unit | None
+    kecamatan_list: list[str]
+    kecamatan: str | None
+
+    @property
+    def unit_is_a_choice(self) -> bool:
+        """More than one unit: the owner may go back and choose another."""
+        return sum(len(units) for _province, units in self.units) > 1
+
+
+def _place_step(form: BusinessForm) -> PlaceStep:
+    """The chosen unit and kecamatan (a chosen desa decides both), and the desa choices."""
+    groups = units_by_province()
+    every = [u for _province, units in groups for u in units]
+    area = None
+    if request.method == "POST":
+        area_id = bounded_int(request.form.get("area_id"))
+        area = db.session.get(Area, area_id) if area_id else None
+    unit_id = area.unit_id if area else bounded_int(request.values.get("unit"))
+    unit = next((u for u in every if u.id == unit_id), None)
+    if unit is None and len(every) == 1:
+        unit = every[0]
+    kecamatan_list = kecamatan_of(unit.id) if unit else []
+    kecamatan: str | None = (
+        area.kecamatan if area else (request.values.get("kecamatan") or "").strip()
+    )
+    if kecamatan not in kecamatan_list:
+        kecamatan = kecamatan_list[0] if len(kecamatan_list) == 1 else None
+    if unit is not None and kecamatan:
+        form.area_id.choices = [(a.id, a.name) for a in areas_in(unit.id, kecamatan)]
+    else:
+        form.area_id.choices = []
+    return PlaceStep(groups, unit, kecamatan_list, kecamatan)
+
+
 @account_bp.route("/businesses/new", methods=["GET", "POST"])
 @login_required
 @role_required(Role.OWNER)
 def new_business():
-    unit = _default_unit()
-    form = _business_form(unit)
-    if form.validate_on_submit():
-        business = Business(owner_id=current_user.id, unit_id=unit.id)
+    """The unit follows from the desa/kelurahan the owner chooses, never from a default."""
+    form = BusinessForm()
+    place = _place_step(form)
+    if place.unit is not None and form.validate_on_submit():
+        business = Business(owner_id=current_user.id, unit_id=place.unit.id)
         _save_business(form, business)
         db.session.add(business)
         services.record_gallery_consent(current_user, business)
         db.session.commit()
         flash(_("Business profile saved."), "success")
         return redirect(url_for("requests.new", business=business.id))
-    return render_template("accounts/business_form.html", form=form, business=None)
+    if request.method == "POST" and place.unit is None:
+        form.area_id.errors = [_("Choose the desa or kelurahan.")]
+    return render_template("accounts/business_form.html", form=form, business=None, place=place)
 
 
 @account_bp.route("/businesses/<int:business_id>", methods=["GET", "POST"])
@@ -299,7 +338,7 @@ def edit_business(business_id: int):
         db.session.commit()
         flash(_("Business profile saved."), "success")
         return redirect(url_for("account.businesses"))
-    return render_template("accounts/business_form.html", form=form, business=business)
+    return render_template("accounts/business_form.html", form=form, business=business, place=None)
 
 
 # --- personal data (UU PDP): a copy of everything, and erasure -----------------------------

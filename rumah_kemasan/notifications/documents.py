@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..database import utcnow
 from ..designs.models import DesignFile, DesignKind, Handover
 from ..extensions import db
+from ..formats import display_phone
 from ..i18n import current_locale
 from ..service_requests.models import ServiceRequest
 from ..service_requests.sla import format_date_wita, format_wita
@@ -43,6 +44,19 @@ def qr_png(payload: str) -> bytes:
     return buf.getvalue()
 
 
+def unit_contact_line(unit) -> str:
+    """The unit's WhatsApp, e-mail and opening hours on one line (receipts, BAST)."""
+    parts = []
+    if unit.whatsapp:
+        parts.append(_("WhatsApp %(number)s", number=display_phone(unit.whatsapp)))
+    if unit.email:
+        parts.append(unit.email)
+    hours = "; ".join(line for line in (unit.opening_hours or "").splitlines() if line.strip())
+    if hours:
+        parts.append(_("Open %(hours)s", hours=hours))
+    return " · ".join(parts)
+
+
 class _Document(FPDF):
     def __init__(self, title: str, req: ServiceRequest):
         super().__init__(format="A4")
@@ -60,6 +74,9 @@ class _Document(FPDF):
         place = ", ".join(p for p in (req.unit.address, req.unit.city) if p)
         if place:
             self.cell(0, 5, place, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        contact = unit_contact_line(req.unit)
+        if contact:
+            self.multi_cell(0, 5, contact, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(6)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..accounts.models import User
+from ..accounts.models import Unit, User
 from ..database import probe, request_id, utcnow
 from ..extensions import db, login_manager
 from ..formats import phone_last4
@@ -45,7 +45,8 @@ def home():
     services = db.session.scalars(
         select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
     ).all()
-    return render_template("public/home.html", services=services)
+    units = db.session.scalars(select(Unit).order_by(Unit.province, Unit.name)).all()
+    return render_template("public/home.html", services=services, units=units)
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
 from ..formats import normalize_phone
-from ..forms import Form, HiddenIntegerField, IntegerField, Normalized, form_int
+from ..forms import ChoiceIdField, Form, HiddenIntegerField, IntegerField, Normalized, form_int
 from .models import TargetMarket
 
 MARKET_LABELS = {
@@ -148,9 +148,8 @@ class WalkInForm(RequestForm):
         choices=[(s.value, label) for s, label in SCALE_LABELS.items()],
         validators=[DataRequired(REQUIRED)],
     )
-    area_id = SelectField(
+    area_id = ChoiceIdField(
         _l("Desa / kelurahan"),
-        coerce=form_int,
         validators=[DataRequired(_l("Choose the desa or kelurahan."))],
     )
     consent = BooleanField(

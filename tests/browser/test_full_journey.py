@@ -201,6 +201,9 @@ def test_label_journey_in_indonesian_on_a_phone(journey_app, live_server, new_pa
     owner.locator("#consent").check()
     owner.locator("main form button[type=submit]").click()
     owner.wait_for_url(re.compile("/account/businesses/new"))
+    check(owner, "business kecamatan")  # one unit: its kecamatan first, then the desa
+    owner.locator("#kecamatan").select_option("Denpasar Selatan")
+    owner.locator("main form button[type=submit]").click()
     check(owner, "business profile")
     owner.locator("#name").fill("Loloh Cemcem Bu Kadek")
     owner.locator("#area_id").select_option(label="Panjer")
@@ -397,6 +400,8 @@ def test_label_journey_in_english_on_a_laptop(journey_app, live_server, new_page
     owner.locator("main form button[type=submit]").click()
     owner.wait_for_url(re.compile("/account/businesses/new"))
     assert owner.locator("html").get_attribute("lang") == "en"
+    owner.locator("#kecamatan").select_option("Denpasar Selatan")
+    owner.locator("main form button[type=submit]").click()
     check(owner, "business profile")
     owner.locator("#name").fill("Sambal Matah Pak Wayan")
     owner.locator("#area_id").select_option(label="Sanur")
@@ -459,6 +464,8 @@ def test_without_javascript_the_plain_upload_form_still_works(
     page.locator("#password").fill(OWNER_PASSWORD)
     page.locator("#confirm").fill(OWNER_PASSWORD)
     page.locator("#consent").check()
+    page.locator("main form button[type=submit]").click()
+    page.locator("#kecamatan").select_option("Denpasar Selatan")  # a plain GET form
     page.locator("main form button[type=submit]").click()
     page.locator("#name").fill("Kopi Bubuk Komang")
     page.locator("#area_id").select_option(label="Renon")

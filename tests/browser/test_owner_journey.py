@@ -20,6 +20,8 @@ def test_owner_registers_and_files_a_request(app, live_server, page, tmp_path):
     page.locator("#consent").check()
     page.get_by_role("button", name=re.compile("Buat akun")).click()
     page.wait_for_url(re.compile("/account/businesses/new"))
+    page.get_by_label("Kecamatan").select_option("Denpasar Selatan")
+    page.locator("main form button[type=submit]").click()
     page.get_by_label("Nama usaha", exact=True).fill("Loloh Cemcem Bu Kadek")
     page.locator("#area_id").select_option(label="Panjer")
     page.get_by_role("button", name=re.compile("Simpan")).click()

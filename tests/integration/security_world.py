@@ -122,6 +122,11 @@ def fill(rule: str, world: World, overrides: dict | None = None) -> str:
     } | (overrides or {})
     if rule == "/lang/<code>":
         values["code"] = "id"
+    # units: the supervisor's own unit (another unit answers 404: test_admin_units.py)
+    if "unit_id" not in values:
+        supervisor = getattr(world, "users", {}).get("supervisor")
+        values["unit_id"] = supervisor.unit_id if supervisor else 1
+    values.setdefault("slug", "denpasar")
 
     def one(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]

@@ -126,6 +126,16 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/admin/import/confirm", "POST"): (L, 403, 403, 403, 403, 303, 303),
     ("/admin/import/template.xlsx", "GET"): (L, 403, 403, 403, 403, 200, 200),
     ("/admin/import/template.csv", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    # units (issue 15): the admin all units, a supervisor their own; a unit's public page
+    ("/admin/units", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/new", "GET"): (L, 403, 403, 403, 403, 403, 200),
+    ("/admin/units/new", "POST"): (L, 403, 403, 403, 403, 403, 200),  # empty: incomplete
+    ("/admin/units/<int:unit_id>", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>", "POST"): (L, 403, 403, 403, 403, 302, 302),  # keeps it as is
+    ("/admin/units/<int:unit_id>/areas", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/areas", "POST"): (L, 403, 403, 403, 403, 422, 422),  # no file
+    ("/admin/units/<int:unit_id>/areas/sample.csv", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/units/<slug>", "GET"): (200,) * 7,
 }
 
 # URL parameters that differ from the defaults in security_world.fill

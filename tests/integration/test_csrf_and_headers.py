@@ -37,6 +37,13 @@ def _version(world) -> str:
 
 # A valid post for every state-changing route: (who posts it, URL overrides, form data).
 # With a token these would act; without one every one of them must be refused.
+UNIT_FORM = {
+    "name": "Rumah Kemasan Kabupaten Sleman",
+    "province": "DI Yogyakarta",
+    "city": "Kabupaten Sleman",
+    "timezone": "Asia/Jakarta",
+}
+
 POSTS = {
     "/auth/login": (
         "anonymous",
@@ -136,6 +143,13 @@ POSTS = {
     ),
     "/notifications/<int:notification_id>/read": ("owner_a", None, lambda w: {}),
     "/notifications/read-all": ("owner_a", None, lambda w: {}),
+    "/admin/units/new": ("admin", None, lambda w: UNIT_FORM),
+    "/admin/units/<int:unit_id>": ("supervisor", None, lambda w: UNIT_FORM | {"name": "RK Baru"}),
+    "/admin/units/<int:unit_id>/areas": (
+        "supervisor",
+        None,
+        lambda w: {"file": (io.BytesIO(b",Denpasar Selatan,Sesetan Kaja,desa\n"), "areas.csv")},
+    ),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

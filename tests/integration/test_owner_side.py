@@ -68,12 +68,22 @@ def test_malformed_permit_number_gets_field_message_and_nothing_saved(
     assert db.session.scalar(select(func.count()).select_from(Business)) == 0
 
 
-def test_area_of_another_unit_is_refused(client, login_as, make_user, other_unit):
+def test_the_business_joins_the_unit_of_its_area(client, login_as, make_user, other_unit):
+    """Issue 15: no default unit; an area of another unit puts the business in that unit."""
     foreign = Area(unit_id=other_unit.id, kecamatan="Kuta", name="Legian", kind="kelurahan")
     db.session.add(foreign)
     db.session.commit()
     login_as(make_user())
     resp = client.post("/account/businesses/new", data=_business_form(foreign.id))
+    assert resp.status_code == 302
+    db.session.rollback()
+    business = db.session.scalar(select(Business))
+    assert business.unit_id == other_unit.id and business.area_id == foreign.id
+
+
+def test_an_area_that_does_not_exist_is_refused(client, login_as, make_user, area):
+    login_as(make_user())
+    resp = client.post("/account/businesses/new", data=_business_form(area.id + 10_000))
     assert resp.status_code == 200
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Business)) == 0
