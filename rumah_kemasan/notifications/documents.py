@@ -195,7 +195,7 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         (_("Business"), req.business.name),
         (_("Filed"), format_date_wita(req.submitted_at, locale)),
     ]
-    if req.service_type.includes_printing:
+    if req.includes_printing:
         quantity = record.quantity if record and record.quantity else req.quantity
         printed = str(quantity or "–")
         if req.packaging_type:

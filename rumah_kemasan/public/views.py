@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..accounts.models import User
+from ..accounts.models import Unit, User
 from ..database import probe, request_id, utcnow
 from ..extensions import db, login_manager
 from ..formats import phone_last4
@@ -33,7 +33,8 @@ from ..logs import log_event
 from ..notifications.models import TrackAttempt
 from ..permissions import is_unit_staff
 from ..security import arg_text, client_address, safe_next
-from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
+from ..service_requests import catalog
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest
 
 bp = Blueprint("public", __name__)
 
@@ -42,10 +43,19 @@ bp = Blueprint("public", __name__)
 def home():
     if is_unit_staff(current_user):
         return redirect(url_for("requests.index"))
-    services = db.session.scalars(
-        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
-    ).all()
-    return render_template("public/home.html", services=services)
+    unit = _public_unit()
+    return render_template("public/home.html", unit=unit, services=catalog.offered_services(unit))
+
+
+def _public_unit() -> Unit | None:
+    """The unit whose catalog the landing page shows: `?unit=<slug>`, else the first unit."""
+    slug = arg_text("unit", 60)
+    if slug:
+        unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+        if unit is None:
+            abort(404)
+        return unit
+    return db.session.scalar(select(Unit).order_by(Unit.id))
 
 
 @bp.route("/lang/<code>", methods=["POST"])
