@@ -23,6 +23,7 @@ from .notifications.views import bp as notifications_bp
 from .public.views import bp as public_bp
 from .reports.views import bp as reports_bp
 from .security import BoundedInt, Request, init_security
+from .service_requests.catalog_views import bp as admin_catalog_bp
 from .service_requests.views import bp as requests_bp
 from .service_requests.views import desk_bp
 from .static_assets import init_app as init_static_assets
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_catalog_bp,
 )
 
 

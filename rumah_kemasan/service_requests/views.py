@@ -186,6 +186,8 @@ def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
 
     def offer_of(form: RequestForm):
         unit_id = unit_of.get(form.business_id.data) if businesses else current_user.unit_id
+        if unit_id is None:
+            return None
         try:
             return catalog.offer_for(unit_id, form.service_type_id.data)
         except catalog.NotOffered:
