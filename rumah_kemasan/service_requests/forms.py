@@ -43,8 +43,10 @@ class PhotosField(MultipleFileField):
 
 class RequestForm(Form):
     business_id = SelectField(_l("Business"), coerce=form_int, validators=[DataRequired(REQUIRED)])
+    # Any id passes the choice check: validate() then asks the unit's catalog, and says so
+    # plainly when the business's unit does not offer it.
     service_type_id = SelectField(
-        _l("Service"), coerce=form_int, validators=[DataRequired(REQUIRED)]
+        _l("Service"), coerce=form_int, validate_choice=False, validators=[DataRequired(REQUIRED)]
     )
     product_name = StringField(
         _l("Product name"), validators=[DataRequired(REQUIRED), Length(max=160)]
