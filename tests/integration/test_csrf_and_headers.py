@@ -136,6 +136,16 @@ POSTS = {
     ),
     "/notifications/<int:notification_id>/read": ("owner_a", None, lambda w: {}),
     "/notifications/read-all": ("owner_a", None, lambda w: {}),
+    "/admin/units/<int:unit_id>/services/<code>": (
+        "supervisor",
+        lambda w: {"code": "DESAIN-LOGO"},
+        lambda w: {
+            "enabled": "y",
+            "sla_days": "9",
+            "free_revisions": "2",
+            "documents_required": "",
+        },
+    ),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
