@@ -150,6 +150,17 @@ def offer_for(unit_id: int, service_type_id: int | None) -> UnitService:
     return offer
 
 
+def offer_of_request(req: ServiceRequest) -> UnitService | None:
+    """The unit's row for the request's own service, offered today or not (editing a request
+    that keeps its terms must not depend on the service still being offered)."""
+    return db.session.scalar(
+        select(UnitService).where(
+            UnitService.unit_id == req.unit_id,
+            UnitService.service_type_id == req.service_type_id,
+        )
+    )
+
+
 def catalog_of(unit: Unit) -> list[tuple[ServiceType, UnitService | None]]:
     """Every active national service with this unit's offer of it (None: never set up)."""
     offers = {o.service_type_id: o for o in db.session.scalars(_offers(unit.id))}

@@ -328,12 +328,13 @@ def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
     """The owner edits a request that waits on them (needs information) or is still new."""
     if not permissions.can_edit_request(user, req):
         raise Refused(Refusal.FORBIDDEN)
-    offer = catalog.offer_for(data.business.unit_id, data.service_type.id)
-    answers = catalog.answers_for(offer, data.answers or {})
     if data.service_type.id != req.service_type_id or data.business.unit_id != req.unit_id:
-        catalog.apply_terms(req, offer, answers)  # another service: filed anew under its terms
-    else:
-        req.extra_answers = answers or None  # the same service keeps the terms it was filed under
+        # Another service, or another unit: filed anew under the terms offered there today.
+        offer = catalog.offer_for(data.business.unit_id, data.service_type.id)
+        catalog.apply_terms(req, offer, catalog.answers_for(offer, data.answers or {}))
+    elif (kept := catalog.offer_of_request(req)) is not None:
+        # The same service keeps the terms it was filed under, even if no longer offered.
+        req.extra_answers = catalog.answers_for(kept, data.answers or {}) or None
     printing = req.includes_printing
     req.product_name = data.product_name.strip()
     req.product_category = ProductCategory(data.product_category)

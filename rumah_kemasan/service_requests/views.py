@@ -183,11 +183,19 @@ def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
     units = list(dict.fromkeys(b.unit for b in businesses) if businesses else [current_user.unit])
     catalogs = [(unit, catalog.offered_services(unit)) for unit in units if unit is not None]
     offers = [offer for _unit, unit_offers in catalogs for offer in unit_offers]
+    kept = catalog.offer_of_request(obj) if obj is not None else None
+    if kept is not None and kept not in offers:
+        offers.append(kept)  # the request's own service, since disabled: its questions stay
 
     def offer_of(form: RequestForm):
         unit_id = unit_of.get(form.business_id.data) if businesses else current_user.unit_id
         if unit_id is None:
             return None
+        if obj is not None and (unit_id, form.service_type_id.data) == (
+            obj.unit_id,
+            obj.service_type_id,
+        ):
+            return catalog.offer_of_request(obj)  # its own service: kept even if now disabled
         try:
             return catalog.offer_for(unit_id, form.service_type_id.data)
         except catalog.NotOffered:

@@ -261,6 +261,44 @@ def test_extra_fields_are_asked_checked_and_stored_with_the_request(
     )
 
 
+def test_an_owner_edits_a_request_whose_service_was_disabled_since_and_it_keeps_its_terms(
+    app, unit, make_user, make_business, service
+):
+    admin = _client(app, make_user(Role.ADMIN))
+    assert _set(admin, unit, "DESAIN-LABEL", sla_days="6", extra_fields=EXTRA).status_code == 303
+    owner = make_user(locale="en")
+    business = make_business(owner)
+    client = _client(app, owner)
+    offer = _offer(unit, "DESAIN-LABEL")
+    volume = f"extra_{offer.id}_volume"
+    label = service("DESAIN-LABEL").id
+    assert (
+        client.post("/requests/new", data=_filing(business, label, **{volume: "150"})).status_code
+        == 302
+    )
+    db.session.rollback()
+    code = db.session.scalar(select(ServiceRequest.code))
+    disabled = _set(admin, unit, "DESAIN-LABEL", enabled=None, sla_days="30", extra_fields=EXTRA)
+    assert disabled.status_code == 303
+
+    edit_page = client.get(f"/requests/{code}/edit").get_data(as_text=True)
+    assert 'value="150"' in edit_page  # the stored answer is shown again
+    resp = client.post(
+        f"/requests/{code}/edit",
+        data=_filing(business, label, product_name="Sambal Baru", **{volume: "200"}),
+    )
+    assert resp.status_code == 302
+    db.session.rollback()
+    req = db.session.scalar(select(ServiceRequest))
+    assert (req.product_name, req.sla_days) == ("Sambal Baru", 6)
+    assert req.extra_answers[0]["value"] == "200"
+    # Switching to a service the unit does not offer is refused.
+    logo_off = _set(admin, unit, "DESAIN-LOGO", enabled=None)
+    assert logo_off.status_code == 303
+    resp = client.post(f"/requests/{code}/edit", data=_filing(business, service("DESAIN-LOGO").id))
+    assert resp.status_code == 200 and "does not offer this service" in resp.get_data(as_text=True)
+
+
 def test_the_walk_in_form_shows_the_units_catalog_and_refuses_what_it_does_not_offer(
     app, unit, make_user, service
 ):
