@@ -74,7 +74,9 @@ T = {
         "(paling banyak 30)"
     ),
     "the kind must be text, number or choice": "jenisnya harus teks, angka atau pilihan",
-    "too many parts (at most 6, separated by |)": "terlalu banyak bagian (paling banyak 6, dipisah |)",
+    "too many parts (at most 6, separated by |)": (
+        "terlalu banyak bagian (paling banyak 6, dipisah |)"
+    ),
     'write "required" or leave it empty': 'tulis "wajib" atau biarkan kosong',
     "write the Indonesian label (at most 120 characters)": (
         "tulis label bahasa Indonesia (paling banyak 120 karakter)"
