@@ -4,7 +4,10 @@ supervisor changes a unit's catalog (audited)."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +20,7 @@ from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import catalog, queries, services, sla
 from rumah_kemasan.service_requests.models import ServiceRequest, ServiceType, UnitService
 from rumah_kemasan.service_requests.workflow import Status
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 # A Monday in WITA without a national holiday near it (acceptance instant for due dates).
 MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -406,3 +409,28 @@ def test_the_landing_page_shows_the_catalog_of_the_unit_asked_for(app, other_uni
     assert "<td>77</td>" in anonymous.get("/?unit=badung").get_data(as_text=True)
     assert "<td>77</td>" not in anonymous.get("/").get_data(as_text=True)
     assert anonymous.get("/?unit=nowhere").status_code == 404
+
+
+def test_the_answers_are_the_owners_data_exported_with_the_request_and_erased_with_the_account(
+    app, unit, make_user, make_business, service
+):
+    admin = _client(app, make_user(Role.ADMIN))
+    assert _set(admin, unit, "DESAIN-LABEL", extra_fields=EXTRA).status_code == 303
+    owner = make_user(locale="en")
+    business = make_business(owner)
+    client = _client(app, owner)
+    offer = _offer(unit, "DESAIN-LABEL")
+    answers = {f"extra_{offer.id}_volume": "150", f"extra_{offer.id}_warna": "Merah Sari"}
+    filed = client.post(
+        "/requests/new", data=_filing(business, service("DESAIN-LABEL").id, **answers)
+    )
+    assert filed.status_code == 302
+    resp = client.post("/account/data/export")
+    [exported] = json.loads(zipfile.ZipFile(io.BytesIO(resp.get_data())).read("requests.json"))
+    assert exported["answers"] == {"volume": "150", "warna": "Merah Sari"}
+    gone = client.post("/account/data/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert gone.status_code in (200, 302, 303)
+    db.session.rollback()
+    req = db.session.scalar(select(ServiceRequest))
+    assert [a["key"] for a in req.extra_answers] == ["volume", "warna"]
+    assert "Merah Sari" not in json.dumps(req.extra_answers)
