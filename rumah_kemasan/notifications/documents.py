@@ -117,6 +117,10 @@ def receipt_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         rows.append((_("Expected by"), format_date_wita(req.due_at, locale)))
     if req.quantity:
         rows.append((_("Quantity"), str(req.quantity)))
+    # The terms the request was filed under: what the owner was promised at the counter.
+    rows.append((_("Service standard"), _("%(n)s working days", n=req.sla_days)))
+    if req.documents_required:
+        rows.append((_("Requirements"), req.documents_required))
     doc.facts(rows)
     doc.ln(4)
     url = track_url(req)

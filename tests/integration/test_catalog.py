@@ -11,6 +11,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from rumah_kemasan.accounts.models import Unit
@@ -434,3 +435,19 @@ def test_the_answers_are_the_owners_data_exported_with_the_request_and_erased_wi
     req = db.session.scalar(select(ServiceRequest))
     assert [a["key"] for a in req.extra_answers] == ["volume", "warna"]
     assert "Merah Sari" not in json.dumps(req.extra_answers)
+
+
+def test_the_receipt_states_the_terms_the_request_was_filed_under(
+    app, unit, make_user, make_request
+):
+    admin = _client(app, make_user(Role.ADMIN))
+    assert (
+        _set(admin, unit, "DESAIN-LOGO", sla_days="4", documents_required="KTP").status_code == 303
+    )
+    owner = make_user(locale="en")
+    req = make_request(owner)
+    assert _set(admin, unit, "DESAIN-LOGO", sla_days="9").status_code == 303
+    resp = _client(app, owner).get(f"/requests/{req.code}/receipt.pdf")
+    assert resp.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
+    assert "4 working days" in text and "KTP" in text and "9 working days" not in text
