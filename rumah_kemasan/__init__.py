@@ -25,6 +25,7 @@ from .public.views import bp as public_bp
 from .reports.national_views import bp as admin_overview_bp
 from .reports.views import bp as reports_bp
 from .security import BoundedInt, Request, init_security
+from .service_requests.catalog_views import bp as admin_catalog_bp
 from .service_requests.views import bp as requests_bp
 from .service_requests.views import desk_bp
 from .static_assets import init_app as init_static_assets
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     admin_overview_bp,
     admin_units_bp,
     units_bp,
+    admin_catalog_bp,
 )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .accounts.models import Area, AreaKind, Unit
 from .extensions import db
+from .service_requests.catalog import offer_national_defaults
 from .service_requests.models import ServiceType
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -61,7 +62,12 @@ def load_services(path: Path) -> int:
 
 
 def load_all() -> None:
-    """Load every unit file (unit_*.json) and the service catalog."""
-    for path in sorted(DATA_DIR.glob("unit_*.json")):
-        load_unit(path)
+    """Load every unit file (unit_*.json) and the national service catalog.
+
+    A unit of these files that has no catalog yet gets every active service on the national
+    terms; a unit created in the browser is left alone (it offers what its supervisor enables).
+    """
+    units = [load_unit(path) for path in sorted(DATA_DIR.glob("unit_*.json"))]
     load_services(DATA_DIR / "services.json")
+    for unit in units:
+        offer_national_defaults(unit)

@@ -25,13 +25,12 @@ from .designs.models import DesignKind
 from .extensions import db
 from .reference_data import load_all
 from .roles import Role
-from .service_requests import sla
+from .service_requests import catalog, sla
 from .service_requests.models import (
     EventKind,
     RequestCounter,
     RequestEvent,
     ServiceRequest,
-    ServiceType,
     TargetMarket,
     Visibility,
 )
@@ -165,7 +164,8 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     load_all()
     unit = db.session.scalars(select(Unit).where(Unit.slug == "denpasar")).one()
     areas = db.session.scalars(select(Area).where(Area.unit_id == unit.id)).all()
-    services = db.session.scalars(select(ServiceType).order_by(ServiceType.position)).all()
+    offers = {o.service_type_id: o for o in catalog.offered_services(unit)}
+    services = [o.service_type for o in offers.values()]
     password = "-".join(secrets.token_hex(3) for _ in range(3))
 
     def person(role, name, email=None, phone=None, with_unit=True):
@@ -261,6 +261,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
             last_changed_at=start,
             last_changed_by_id=business.owner_id,
         )
+        catalog.apply_terms(req, offers[service.id])
         db.session.add(req)
         db.session.flush()
         at = start
@@ -272,7 +273,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
             actor = _actor(step, business.owner, designer, supervisor)
             if step is Status.ACCEPTED:
                 req.accepted_at = at
-                req.due_at = sla.due_at(at, service.sla_days, 0, cal)
+                req.due_at = sla.due_at(at, req.sla_days, 0, cal)
             if step is Status.IN_DESIGN:
                 req.assignee_id = designer.id
             if step is Status.COMPLETED:

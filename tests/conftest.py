@@ -156,9 +156,12 @@ def unit(ctx):
 @pytest.fixture
 def other_unit(ctx):
     from rumah_kemasan.accounts.models import Unit
+    from rumah_kemasan.service_requests.catalog import offer_national_defaults
 
     u = Unit(slug="badung", name="Rumah Kemasan Kabupaten Badung", city="Badung")
     _db.session.add(u)
+    _db.session.flush()
+    offer_national_defaults(u)  # set up like Denpasar: every service on the national terms
     _db.session.commit()
     return u
 

@@ -1,7 +1,7 @@
 """units managed in the browser: province, opening hours, and each area's own code (issue 15)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

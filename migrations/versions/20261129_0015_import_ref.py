@@ -1,7 +1,7 @@
 """requests imported from an office's spreadsheet keep the office's own reference (issue 15)
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

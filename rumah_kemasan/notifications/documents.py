@@ -134,6 +134,10 @@ def receipt_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         rows.append((_("Expected by"), format_date_wita(req.due_at, locale)))
     if req.quantity:
         rows.append((_("Quantity"), str(req.quantity)))
+    # The terms the request was filed under: what the owner was promised at the counter.
+    rows.append((_("Service standard"), _("%(n)s working days", n=req.sla_days)))
+    if req.documents_required:
+        rows.append((_("Requirements"), req.documents_required))
     doc.facts(rows)
     doc.ln(4)
     url = track_url(req)
@@ -212,7 +216,7 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         (_("Business"), req.business.name),
         (_("Filed"), format_date_wita(req.submitted_at, locale)),
     ]
-    if req.service_type.includes_printing:
+    if req.includes_printing:
         quantity = record.quantity if record and record.quantity else req.quantity
         printed = str(quantity or "–")
         if req.packaging_type:

@@ -33,7 +33,8 @@ from ..logs import log_event
 from ..notifications.models import TrackAttempt
 from ..permissions import is_unit_staff
 from ..security import arg_text, client_address, safe_next
-from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
+from ..service_requests import catalog
+from ..service_requests.models import EventKind, RequestEvent, ServiceRequest
 
 bp = Blueprint("public", __name__)
 
@@ -42,11 +43,22 @@ bp = Blueprint("public", __name__)
 def home():
     if is_unit_staff(current_user):
         return redirect(url_for("requests.index"))
-    services = db.session.scalars(
-        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
-    ).all()
+    unit = _public_unit()
     units = db.session.scalars(select(Unit).order_by(Unit.province, Unit.name)).all()
-    return render_template("public/home.html", services=services, units=units)
+    return render_template(
+        "public/home.html", unit=unit, units=units, services=catalog.offered_services(unit)
+    )
+
+
+def _public_unit() -> Unit | None:
+    """The unit whose catalog the landing page shows: `?unit=<slug>`, else the first unit."""
+    slug = arg_text("unit", 60)
+    if slug:
+        unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+        if unit is None:
+            abort(404)
+        return unit
+    return db.session.scalar(select(Unit).order_by(Unit.id))
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -17,7 +20,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..accounts.forms import CATEGORY_LABELS, REQUIRED, SCALE_LABELS
 from ..formats import normalize_phone
 from ..forms import ChoiceIdField, Form, HiddenIntegerField, IntegerField, Normalized, form_int
-from .models import TargetMarket
+from ..security import bounded_int
+from . import catalog
+from .models import TargetMarket, UnitService
 
 MARKET_LABELS = {
     TargetMarket.LOKAL: _l("Local (Bali)"),
@@ -38,8 +43,10 @@ class PhotosField(MultipleFileField):
 
 class RequestForm(Form):
     business_id = SelectField(_l("Business"), coerce=form_int, validators=[DataRequired(REQUIRED)])
+    # Any id passes the choice check: validate() then asks the unit's catalog, and says so
+    # plainly when the business's unit does not offer it.
     service_type_id = SelectField(
-        _l("Service"), coerce=form_int, validators=[DataRequired(REQUIRED)]
+        _l("Service"), coerce=form_int, validate_choice=False, validators=[DataRequired(REQUIRED)]
     )
     product_name = StringField(
         _l("Product name"), validators=[DataRequired(REQUIRED), Length(max=160)]
@@ -85,20 +92,93 @@ class RequestForm(Form):
         render_kw={"accept": "image/*"},
     )
 
-    def __init__(self, *args, printing_services: set[int] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        offer_of: Callable[[RequestForm], UnitService | None] | None = None,
+        offers: list[UnitService] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self._printing = printing_services or set()
+        # The unit's offer of the chosen service, for the chosen business (None: not offered).
+        self._offer_of = offer_of or (lambda form: None)
+        self.offer: UnitService | None = None
+        self.answers: dict[str, str] = {}
+        # (offer, its extra fields bound to this form) for the template, one group per service
+        self.extra_groups = [
+            (offer, [self[extra_field_name(offer, f)] for f in catalog.extra_fields(offer)])
+            for offer in offers or []
+            if offer.extra_fields
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and self.service_type_id.data in self._printing:
+        if not ok:
+            return False
+        self.offer = self._offer_of(self)
+        if self.offer is None:
+            self.service_type_id.errors.append(
+                _l("This packaging house does not offer this service. Choose another one.")
+            )
+            return False
+        if self.offer.includes_printing:
             if not self.quantity.data:
                 self.quantity.errors.append(_l("Printing services need a quantity."))
                 ok = False
             if not (self.packaging_type.data or "").strip():
                 self.packaging_type.errors.append(_l("Printing services need the packaging type."))
                 ok = False
+        return self._check_extra_fields(self.offer) and ok
+
+    def _check_extra_fields(self, offer: UnitService) -> bool:
+        """The chosen service's extra questions: required ones answered, numbers numbers."""
+        ok = True
+        for question in catalog.extra_fields(offer):
+            bound = self[extra_field_name(offer, question)]
+            value = (bound.data or "").strip()
+            if question.required and not value:
+                bound.errors.append(_("This service needs this answer."))
+                ok = False
+            elif value and question.kind == "number":
+                low, high = catalog.NUMBER_RANGE
+                if bounded_int(value, minimum=low, maximum=high) is None:
+                    bound.errors.append(_("Enter a whole number."))
+                    ok = False
+            self.answers[question.key] = value
         return ok
+
+
+def extra_field_name(offer: UnitService, question: catalog.ExtraField) -> str:
+    return f"extra_{offer.id}_{question.key}"
+
+
+def with_extra_fields(
+    form_class: type[RequestForm], offers: list[UnitService], locale: str
+) -> type:
+    """`form_class` with the extra questions of every offered service as fields (WTForms'
+    way to add fields at run time: a subclass). Each is optional here; RequestForm.validate
+    checks those of the chosen service only."""
+
+    class Extended(form_class):  # type: ignore[valid-type,misc]
+        pass
+
+    for offer in offers:
+        for question in catalog.extra_fields(offer):
+            label = question.label(locale)
+            if question.kind == "choice":
+                unbound = SelectField(
+                    label,
+                    choices=[("", "–"), *((c, c) for c in question.choices)],
+                    validators=[Optional()],
+                )
+            else:
+                unbound = StringField(
+                    label,
+                    validators=[Optional(), Length(max=200)],
+                    render_kw={"inputmode": "numeric"} if question.kind == "number" else None,
+                )
+            setattr(Extended, extra_field_name(offer, question), unbound)
+    return Extended
 
 
 class TransitionForm(Form):

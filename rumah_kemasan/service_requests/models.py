@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -50,6 +51,37 @@ class ServiceType(Model):
 
     def description(self, locale: str) -> str:
         return self.description_en if locale == "en" else self.description_id
+
+
+class UnitService(Model):
+    """A unit's offer of one national service: whether it is offered, and on which terms.
+
+    ServiceType is the national template (code, names, descriptions, defaults); this row is
+    what one unit promises. A request copies the terms when it is filed (catalog.apply_terms),
+    so a change here applies to new requests only. `extra_fields` is a list of
+    {"key", "label_id", "label_en", "kind" (text|number|choice), "choices", "required"}: the
+    questions the service asks the owner when filing (catalog.ExtraField).
+    """
+
+    __tablename__ = "unit_service"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "service_type_id", name="uq_unit_service_unit_service_type"),
+        CheckConstraint("sla_days BETWEEN 1 AND 365", name="sla_days_range"),
+        CheckConstraint("free_revisions BETWEEN 0 AND 20", name="free_revisions_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    sla_days: Mapped[int] = mapped_column()
+    free_revisions: Mapped[int] = mapped_column()
+    includes_printing: Mapped[bool] = mapped_column(default=False)
+    documents_required: Mapped[str] = mapped_column(Text, default="")
+    extra_fields: Mapped[list] = mapped_column(JSON, default=list)
+
+    unit: Mapped[Unit] = relationship()
+    service_type: Mapped[ServiceType] = relationship()
 
 
 class TargetMarket(enum.Enum):
@@ -129,6 +161,15 @@ class ServiceRequest(Model):
     # The office's own number for a request imported from its spreadsheet (onboarding/):
     # a re-import recognises the request by (unit, import_ref). None for requests filed here.
     import_ref: Mapped[str | None] = mapped_column(String(60))
+    # The terms the request was filed under, copied from the unit's catalog at filing
+    # (catalog.apply_terms): a later change of the catalog leaves them as they are.
+    sla_days: Mapped[int] = mapped_column()
+    free_revisions: Mapped[int] = mapped_column()
+    includes_printing: Mapped[bool] = mapped_column()
+    documents_required: Mapped[str] = mapped_column(Text, default="")
+    # The owner's answers to the service's extra fields: [{"key", "label_id", "label_en",
+    # "value"}], labels copied so that the answers read the same after the catalog changes.
+    extra_answers: Mapped[list | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}
 

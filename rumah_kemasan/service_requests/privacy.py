@@ -61,6 +61,8 @@ def export(_sender, export: PersonalDataExport) -> None:
                 "target_market": val(req.target_market),
                 "quantity": req.quantity,
                 "packaging_type": req.packaging_type,
+                "answers": {a["key"]: a["value"] for a in req.extra_answers or []},
+                "sla_days": req.sla_days,
                 "revision_count": req.revision_count,
                 "submitted_at": iso(req.submitted_at),
                 "accepted_at": iso(req.accepted_at),
@@ -81,6 +83,8 @@ def erase(_sender, erasure: PersonalDataErasure) -> None:
         req.product_name = REDACTED
         req.brief = ""
         req.packaging_type = redact(req.packaging_type, needles)
+        if req.extra_answers:  # what the owner typed: the questions stay, the answers go
+            req.extra_answers = [a | {"value": REDACTED} for a in req.extra_answers]
         erasure.kept_business_ids.add(req.business_id)
     if request_ids:
         for event in db.session.scalars(

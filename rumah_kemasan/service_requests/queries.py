@@ -31,7 +31,7 @@ from ..permissions import scope_requests
 from ..roles import Role
 from . import sla
 from .filters import ReportFilters, report_clauses
-from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
+from .models import RequestEvent, ServiceRequest, Visibility
 from .workflow import OPEN_STATUSES, Status
 
 SORTS = ("newest", "oldest", "due")
@@ -403,13 +403,10 @@ def to_verify(user: User, limit: int = 20) -> Select:
 
 def over_revision_limit(user: User, limit: int = 20) -> Select:
     """Open requests whose revisions went past the service's free limit (for supervisors)."""
-    stmt = (
-        scope_requests(select(ServiceRequest), user)
-        .join(ServiceRequest.service_type)
-        .where(
-            ServiceRequest.status.in_(list(OPEN_STATUSES)),
-            ServiceRequest.revision_count > ServiceType.free_revisions,
-        )
+    stmt = scope_requests(select(ServiceRequest), user).where(
+        ServiceRequest.status.in_(list(OPEN_STATUSES)),
+        # the limit the request was filed under, not today's catalog
+        ServiceRequest.revision_count > ServiceRequest.free_revisions,
     )
     return _with_card_data(stmt).order_by(ServiceRequest.last_changed_at.desc()).limit(limit)
 

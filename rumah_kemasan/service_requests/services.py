@@ -26,7 +26,7 @@ from ..designs.services import DesignSnapshot, design_facts
 from ..errors import Conflict
 from ..extensions import db
 from ..roles import Role
-from . import sla
+from . import catalog, sla
 from .events import record_event
 from .models import (
     EventKind,
@@ -89,7 +89,7 @@ def state_of(
         status=Status(req.status),
         owner_id=req.applicant_id,
         assignee_id=assignee_id if assignee_id is not None else req.assignee_id,
-        includes_printing=service.includes_printing,
+        includes_printing=req.includes_printing,
         checklist_required=checklist_required,
         **files,
     )
@@ -147,14 +147,17 @@ class RequestInput:
     target_market: str
     quantity: int | None = None
     packaging_type: str | None = None
+    answers: dict[str, str] | None = None  # the service's extra fields, by key (validated)
 
 
 def file_request(
     data: RequestInput, applicant: User, filed_by: User | None = None
 ) -> ServiceRequest:
-    """Create a submitted request with its first timeline event."""
+    """Create a submitted request with its first timeline event, under the terms its
+    business's unit offers the service on today (catalog.NotOffered when it does not)."""
+    offer = catalog.offer_for(data.business.unit_id, data.service_type.id)
     now = utcnow()
-    printing = data.service_type.includes_printing
+    printing = offer.includes_printing
     req = ServiceRequest(
         code=_next_code(sla.default_calendar().local(now).year),
         unit_id=data.business.unit_id,
@@ -173,6 +176,7 @@ def file_request(
         last_changed_at=now,
         last_changed_by_id=(filed_by or applicant).id,
     )
+    catalog.apply_terms(req, offer, catalog.answers_for(offer, data.answers or {}))
     db.session.add(req)
     db.session.flush()
     record_event(req, filed_by or applicant, EventKind.STATUS, to_status=Status.SUBMITTED, at=now)
@@ -192,19 +196,19 @@ def _apply_clock(req: ServiceRequest, source: Status, target: Status, now: datet
     """
     if target is Status.ACCEPTED and req.accepted_at is None:
         req.accepted_at = now
-        req.due_at = sla.due_at(now, req.service_type.sla_days, 0, sla.default_calendar())
+        req.due_at = sla.due_at(now, req.sla_days, 0, sla.default_calendar())
     if req.accepted_at is None:
         return
     if source is Status.COMPLETED and req.completed_at is not None:
         # Reopened: the time it sat completed was not the designers' to spend.
         cal = sla.default_calendar()
         req.paused_seconds += int(sla.paused_working_seconds(req.completed_at, now, cal))
-        req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
+        req.due_at = sla.due_at(req.accepted_at, req.sla_days, req.paused_seconds, cal)
     if req.paused_at is not None and target.clock is not source.clock:
         cal = sla.default_calendar()
         req.paused_seconds += int(sla.paused_working_seconds(req.paused_at, now, cal))
         req.paused_at = None
-        req.due_at = sla.due_at(req.accepted_at, req.service_type.sla_days, req.paused_seconds, cal)
+        req.due_at = sla.due_at(req.accepted_at, req.sla_days, req.paused_seconds, cal)
     if target.clock.value == "paused" and req.paused_at is None:
         req.paused_at = now
 
@@ -332,7 +336,14 @@ def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
     """The owner edits a request that waits on them (needs information) or is still new."""
     if not permissions.can_edit_request(user, req):
         raise Refused(Refusal.FORBIDDEN)
-    printing = data.service_type.includes_printing
+    if data.service_type.id != req.service_type_id or data.business.unit_id != req.unit_id:
+        # Another service, or another unit: filed anew under the terms offered there today.
+        offer = catalog.offer_for(data.business.unit_id, data.service_type.id)
+        catalog.apply_terms(req, offer, catalog.answers_for(offer, data.answers or {}))
+    elif (kept := catalog.offer_of_request(req)) is not None:
+        # The same service keeps the terms it was filed under, even if no longer offered.
+        req.extra_answers = catalog.answers_for(kept, data.answers or {}) or None
+    printing = req.includes_printing
     req.product_name = data.product_name.strip()
     req.product_category = ProductCategory(data.product_category)
     req.brief = data.brief.strip()
@@ -340,6 +351,7 @@ def update_request(req: ServiceRequest, user: User, data: RequestInput) -> None:
     req.quantity = data.quantity if printing else None
     req.packaging_type = (data.packaging_type or "").strip() or None if printing else None
     req.business_id = data.business.id
+    req.unit_id = data.business.unit_id  # the unit whose terms the request now has
     req.service_type_id = data.service_type.id
     db.session.flush()
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -45,10 +46,19 @@ from ..permissions import (
 )
 from ..roles import Role
 from ..security import arg_int, arg_text, small_int
-from . import queries, services, sla
+from . import catalog, queries, services, sla
 from .actions import actions_for
 from .filters import parse_report_args
-from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
+from .forms import (
+    MARKET_LABELS,
+    AssignForm,
+    CommentForm,
+    RequestForm,
+    TransitionForm,
+    WalkInForm,
+    extra_field_name,
+    with_extra_fields,
+)
 from .models import ServiceType
 from .workflow import Status
 
@@ -74,6 +84,9 @@ REFUSAL_MESSAGES = {
         "passed nor marked not applicable with a reason."
     ),
 }
+
+
+NOT_OFFERED = _l("This packaging house does not offer this service. Choose another one.")
 
 
 def _refusal_message(code: str) -> str:
@@ -166,22 +179,61 @@ def index():
 
 
 def _request_form(obj=None, form_class=RequestForm) -> RequestForm:
-    """The filing form with the active services (and, for owners, their businesses)."""
-    service_rows = db.session.scalars(
-        select(ServiceType).where(ServiceType.active).order_by(ServiceType.position)
-    ).all()
-    form = form_class(
-        obj=obj, printing_services={s.id for s in service_rows if s.includes_printing}
-    )
+    """The filing form with the services offered by the business's unit (and, for owners,
+    their businesses): an owner's businesses' units, or the walk-in staff member's own unit.
+
+    The page shows each unit's catalog with its terms; the form refuses a service the chosen
+    business's unit does not offer, and asks the chosen service's extra questions.
+    """
+    businesses = []
+    unit_of: dict[int, int] = {}
+    if form_class.business_id is not None:
+        businesses = list(db.session.scalars(visible_businesses(current_user)))
+        unit_of = {b.id: b.unit_id for b in businesses}
+    units = list(dict.fromkeys(b.unit for b in businesses) if businesses else [current_user.unit])
+    catalogs = [(unit, catalog.offered_services(unit)) for unit in units if unit is not None]
+    offers = [offer for _unit, unit_offers in catalogs for offer in unit_offers]
+    kept = catalog.offer_of_request(obj) if obj is not None else None
+    if kept is not None and kept not in offers:
+        offers.append(kept)  # the request's own service, since disabled: its questions stay
+
+    def offer_of(form: RequestForm):
+        unit_id = unit_of.get(form.business_id.data) if businesses else current_user.unit_id
+        if unit_id is None:
+            return None
+        if obj is not None and (unit_id, form.service_type_id.data) == (
+            obj.unit_id,
+            obj.service_type_id,
+        ):
+            return catalog.offer_of_request(obj)  # its own service: kept even if now disabled
+        try:
+            return catalog.offer_for(unit_id, form.service_type_id.data)
+        except catalog.NotOffered:
+            return None
+
+    extended = with_extra_fields(form_class, offers, current_locale())
+    form = extended(obj=obj, offer_of=offer_of, offers=offers)
+    service_rows = list({o.service_type_id: o.service_type for o in offers}.values())
+    if obj is not None and obj.service_type not in service_rows:
+        service_rows.append(obj.service_type)  # no longer offered: the form says so on saving
     form.service_type_id.choices = [(s.id, s.name(current_locale())) for s in service_rows]
+    form.catalogs = catalogs
     if form.business_id is not None:
-        form.business_id.choices = [
-            (b.id, b.name) for b in db.session.scalars(visible_businesses(current_user))
-        ]
+        form.business_id.choices = [(b.id, b.name) for b in businesses]
     if obj is not None and request.method == "GET":
         form.product_category.data = obj.product_category.value
         form.target_market.data = obj.target_market.value
+        _fill_answers(form, obj, offers)
     return form
+
+
+def _fill_answers(form: RequestForm, req, offers) -> None:
+    """Show a request's stored answers in its service's extra fields (the edit form)."""
+    answers = {a["key"]: a["value"] for a in req.extra_answers or []}
+    for offer in offers:
+        if offer.unit_id == req.unit_id and offer.service_type_id == req.service_type_id:
+            for question in catalog.extra_fields(offer):
+                form[extra_field_name(offer, question)].data = answers.get(question.key, "")
 
 
 def _input_from(form: RequestForm, business=None) -> services.RequestInput:
@@ -198,6 +250,7 @@ def _input_from(form: RequestForm, business=None) -> services.RequestInput:
         target_market=form.target_market.data,
         quantity=form.quantity.data,
         packaging_type=form.packaging_type.data,
+        answers=form.answers,
     )
 
 
@@ -216,7 +269,12 @@ def new():
     if form.validate_on_submit():
         photos, refused = _inspect_before_photos(form)
         if not refused:
-            req = services.file_request(_input_from(form), current_user)
+            try:
+                req = services.file_request(_input_from(form), current_user)
+            except catalog.NotOffered:  # disabled while the photos were being checked
+                db.session.rollback()
+                form.service_type_id.errors.append(NOT_OFFERED)
+                return render_template("requests/form.html", form=form, req=None)
             added, refused = _store_before_photos(req, photos)
             if not refused:
                 db.session.commit()

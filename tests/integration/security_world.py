@@ -113,6 +113,7 @@ def fill(rule: str, world: World, overrides: dict | None = None) -> str:
         "code": world.req.code,
         "file_id": world.before.id,
         "business_id": world.req.business_id,
+        "unit_id": getattr(world.req, "unit_id", 1),  # the /admin/units/<unit_id> pages
         "notification_id": world.notification_id,
         "request_id": world.done.id,
         "side": "before",

@@ -136,6 +136,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/admin/units/<int:unit_id>/areas", "POST"): (L, 403, 403, 403, 403, 422, 422),  # no file
     ("/admin/units/<int:unit_id>/areas/sample.csv", "GET"): (L, 403, 403, 403, 403, 200, 200),
     ("/units/<slug>", "GET"): (200,) * 7,
+    # issue 15, the catalog per unit: the admin and the unit's supervisor (an empty post is
+    # refused by the form: 200); staff and owners 403. Another unit's supervisor gets 404
+    # (test_catalog.py).
+    ("/admin/units/<int:unit_id>/services", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/services/<code>", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/services/<code>", "POST"): (L, 403, 403, 403, 403, 200, 200),
 }
 
 # URL parameters that differ from the defaults in security_world.fill
@@ -144,6 +150,7 @@ OVERRIDES = {
     "/requests/<code>/handover.pdf": lambda w: {"code": w.done.code},
     "/requests/<code>/survey": lambda w: {"code": w.done.code},
     "/files/<int:file_id>/preview": lambda w: {"file_id": w.proof.id},
+    "/admin/units/<int:unit_id>/services/<code>": lambda w: {"code": "DESAIN-LABEL"},
 }
 
 # Form data for the rows where an empty post would not tell the roles apart.

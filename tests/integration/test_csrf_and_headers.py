@@ -150,6 +150,16 @@ POSTS = {
         None,
         lambda w: {"file": (io.BytesIO(b",Denpasar Selatan,Sesetan Kaja,desa\n"), "areas.csv")},
     ),
+    "/admin/units/<int:unit_id>/services/<code>": (
+        "supervisor",
+        lambda w: {"code": "DESAIN-LOGO"},
+        lambda w: {
+            "enabled": "y",
+            "sla_days": "9",
+            "free_revisions": "2",
+            "documents_required": "",
+        },
+    ),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
