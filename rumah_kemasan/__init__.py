@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, errors, i18n, logs, models, personal_data, templating  # noqa: F401
+from .accounts.admin_views import bp as admin_bp
 from .accounts.auth import init_login
 from .accounts.recovery_views import bp as recovery_bp
 from .accounts.views import account_bp, auth_bp
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_bp,
 )
 
 

@@ -110,6 +110,16 @@ def login():
             )
             flash(_("Too many attempts. Wait 15 minutes, or reset your password."), "error")
             return render_template("accounts/login.html", form=form), 429
+        except services.Disabled:
+            db.session.commit()
+            flash(
+                _(
+                    "This account is disabled. If you still work here, ask your supervisor or "
+                    "the administrator to enable it."
+                ),
+                "error",
+            )
+            return render_template("accounts/login.html", form=form), 403
         if user is not None:
             notices = recovery.take_reset_notices(user)
             db.session.commit()

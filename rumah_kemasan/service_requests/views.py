@@ -44,7 +44,7 @@ from ..permissions import (
 )
 from ..reports.filters import parse_report_args
 from ..roles import Role
-from ..security import arg_int, arg_text, small_int
+from ..security import arg_int, arg_text, next_arg, small_int
 from . import queries, services, sla
 from .actions import actions_for
 from .forms import MARKET_LABELS, AssignForm, CommentForm, RequestForm, TransitionForm, WalkInForm
@@ -454,7 +454,8 @@ def assign(code: str):
         return _back(req)
     db.session.commit()
     flash(_("The job is assigned."), "success")
-    return _back(req)
+    # from a person's page in /admin/users (their open jobs), back there
+    return redirect(next_arg()) if next_arg() else _back(req)
 
 
 @bp.route("/<code>/owner-link", methods=["POST"])
