@@ -49,6 +49,7 @@ class InviteForm(_RoleAndUnit):
             EmailValidator(_l("Enter a valid e-mail address.")),
             Length(max=254),
         ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("The link is sent here. Give an e-mail, a WhatsApp number, or both."),
     )
     phone = TelField(

@@ -135,10 +135,13 @@ def _fill_choices(form, person: User | None = None) -> None:
 
 
 def _chosen(form) -> tuple[Role, Unit | None]:
+    """The role and unit picked; a supervisor's people are in the supervisor's unit."""
     role = Role(form.role.data)
     unit = None
     if form.unit_id.data and form.unit_id.data != NO_UNIT:
         unit = db.session.get(Unit, int(form.unit_id.data))
+    elif not sees_every_unit(current_user):
+        unit = current_user.unit
     return role, unit
 
 
