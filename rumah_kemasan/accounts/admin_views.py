@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import joinedload
 
 from ..admin_sections import sections_for
@@ -81,7 +81,10 @@ def index():
 
 def _search(stmt, text: str):
     like = f"%{text.lower()}%"
-    conditions = [func.lower(User.full_name).like(like), func.lower(User.email).like(like)]
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(User.full_name).like(like),
+        func.lower(User.email).like(like),
+    ]
     try:
         conditions.append(User.phone == normalize_phone(text))
     except FormatError:
@@ -266,7 +269,7 @@ def _managed_or_403(user_id: int) -> User:
 def _refused(person: User, exc: people.PersonRefused, **forms):
     db.session.rollback()
     flash(str(REFUSALS.get(exc.code, REFUSALS["role_not_allowed"])), "error")
-    return _page(db.session.get(User, person.id), 409, **forms)
+    return _page(get_person_or_404(person.id), 409, **forms)
 
 
 def _done(person: User, message: str):

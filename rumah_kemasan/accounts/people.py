@@ -52,7 +52,7 @@ def link_days() -> int:
     return max(1, current_app.config["SET_PASSWORD_TOKEN_LIFETIME"].days)
 
 
-def open_jobs(person: User) -> Select[tuple[ServiceRequest]]:
+def open_jobs(person: User) -> Select[ServiceRequest]:
     """The requests assigned to `person` that are not closed, oldest first."""
     return (
         select(ServiceRequest)

@@ -201,6 +201,7 @@ def reset_with_token(token: str):
             db.session.rollback()
             return render_template("accounts/token_invalid.html", problem="used"), 410
         recovery.on_token_used(row)
+        user.last_login_at = utcnow()  # a sign-in (an invited person's first one)
         db.session.commit()
         _start_session(user)
         flash(_("Your password is set. You are signed in."), "success")

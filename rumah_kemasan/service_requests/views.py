@@ -455,7 +455,8 @@ def assign(code: str):
     db.session.commit()
     flash(_("The job is assigned."), "success")
     # from a person's page in /admin/users (their open jobs), back there
-    return redirect(next_arg()) if next_arg() else _back(req)
+    back = next_arg()
+    return redirect(back) if back else _back(req)
 
 
 @bp.route("/<code>/owner-link", methods=["POST"])

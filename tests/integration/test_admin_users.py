@@ -111,6 +111,7 @@ def test_invite_by_email_then_the_link_sets_the_password_and_signs_in(app, make_
     assert invited.get(path).status_code == 200
     assert _set_password(invited, path).status_code == 302
     assert invited.get("/desk").status_code == 200  # signed in, as staff of the unit
+    assert _user(id=new.id).last_login_at is not None  # the link's sign-in counts
     fresh = app.test_client()
     resp = fresh.post("/auth/login", data={"login": "baru@example.com", "password": NEW_PASSWORD})
     assert resp.status_code == 302
@@ -475,5 +476,5 @@ def test_the_list_counts_open_jobs(app, make_user, make_request):
     make_request(owner, status=Status.ACCEPTED, assignee=staff)
     make_request(owner, status=Status.COMPLETED, assignee=staff)
     page = _client(app, supervisor).get("/admin/users").get_data(as_text=True)
-    row = re.search(rf'<tr data-id="{staff.id}">(.*?)</tr>', page, re.S).group(1)
-    assert row.rstrip().endswith("<td>2</td>")
+    card = re.search(rf'<li class="card" data-id="{staff.id}">(.*?)</li>', page, re.S).group(1)
+    assert '<strong class="open-jobs">2</strong>' in card
