@@ -7,6 +7,8 @@ accounts/people.py; this module turns forms into calls and refusals into message
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +32,7 @@ from ..permissions import (
     visible_people,
 )
 from ..roles import Role
-from ..security import arg_int, arg_text
+from ..security import arg_int, arg_text, small_int
 from . import people
 from .admin_forms import (
     NO_UNIT,
@@ -88,7 +90,7 @@ def _search(stmt, text: str):
     try:
         conditions.append(User.phone == normalize_phone(text))
     except FormatError:
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = re.sub(r"[^0-9]", "", text)  # part of a number: ASCII digits only
         if len(digits) >= 4:
             conditions.append(User.phone.like(f"%{digits.lstrip('0')}%"))
     return stmt.where(or_(*conditions))
@@ -141,8 +143,9 @@ def _chosen(form) -> tuple[Role, Unit | None]:
     """The role and unit picked; a supervisor's people are in the supervisor's unit."""
     role = Role(form.role.data)
     unit = None
-    if form.unit_id.data and form.unit_id.data != NO_UNIT:
-        unit = db.session.get(Unit, int(form.unit_id.data))
+    unit_id = small_int(form.unit_id.data)  # one of the offered choices, or empty
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
     elif not sees_every_unit(current_user):
         unit = current_user.unit
     return role, unit

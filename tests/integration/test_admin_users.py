@@ -478,3 +478,17 @@ def test_the_list_counts_open_jobs(app, make_user, make_request):
     page = _client(app, supervisor).get("/admin/users").get_data(as_text=True)
     card = re.search(rf'<li class="card" data-id="{staff.id}">(.*?)</li>', page, re.S).group(1)
     assert '<strong class="open-jobs">2</strong>' in card
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("id", "Pengguna"), ("en", "People")])
+def test_the_admin_pages_speak_both_languages(app, make_user, lang, heading):
+    """Needs the compiled catalogs (`make extract`, scripts/i18n/users.py, `make translations`)."""
+    supervisor = make_user(Role.SUPERVISOR, locale=lang)
+    staff = make_user(Role.STAFF)
+    client = app.test_client()
+    login(client, supervisor)
+    for path in ("/admin", "/admin/users", "/admin/users/invite", f"/admin/users/{staff.id}"):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        assert f'<html lang="{lang}">' in resp.get_data(as_text=True), path
+    assert f"<h1>{heading}</h1>" in client.get("/admin/users").get_data(as_text=True)
