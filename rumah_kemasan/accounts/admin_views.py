@@ -82,10 +82,10 @@ def index():
 
 
 def _search(stmt, text: str):
-    like = f"%{text.lower()}%"
+    needle = text.lower()  # % and _ are letters here, not patterns
     conditions: list[ColumnElement[bool]] = [
-        func.lower(User.full_name).like(like),
-        func.lower(User.email).like(like),
+        func.lower(User.full_name).contains(needle, autoescape=True),
+        func.lower(User.email).contains(needle, autoescape=True),
     ]
     try:
         conditions.append(User.phone == normalize_phone(text))
