@@ -84,18 +84,14 @@ def _check_role_and_unit(actor: User, role: Role, unit: Unit | None) -> None:
         raise PersonRefused("unit_not_allowed")
 
 
-def _taken(email: str | None, phone: str | None, but: int | None = None) -> str | None:
-    for column, value, code in (
-        (User.email, email, "email_taken"),
-        (User.phone, phone, "phone_taken"),
+def _taken(email: str | None, phone: str | None) -> str | None:
+    """Which of the two already belongs to an account (e-mails compared case-blind)."""
+    if email and db.session.scalar(
+        select(User.id).where(func.lower(User.email) == email.lower()).limit(1)
     ):
-        if value is None:
-            continue
-        stmt = select(User.id).where(column == value)
-        if but is not None:
-            stmt = stmt.where(User.id != but)
-        if db.session.scalar(stmt.limit(1)) is not None:
-            return code
+        return "email_taken"
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone).limit(1)):
+        return "phone_taken"
     return None
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import url_for
 from sqlalchemy import select, update
 
 from rumah_kemasan.accounts import people
 from rumah_kemasan.accounts.models import OneTimeToken, User
+from rumah_kemasan.admin_sections import SECTIONS
 from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.extensions import db
 from rumah_kemasan.notifications.models import OutboxEmail
@@ -70,6 +72,18 @@ def test_admin_home_lists_the_sections_the_user_may_open(app, make_user):
     staff_client = _client(app, staff)
     assert staff_client.get("/admin").status_code == 403
     assert 'href="/admin"' not in staff_client.get("/requests").get_data(as_text=True)
+
+
+def test_every_section_of_the_registry_is_a_page_the_admin_reaches(app, make_user):
+    """A row appended to admin_sections.SECTIONS must name a GET page; the admin sees it."""
+    admin = make_user(Role.ADMIN)
+    client = _client(app, admin)
+    home = client.get("/admin").get_data(as_text=True)
+    with app.test_request_context():
+        urls = [url_for(section.endpoint) for section in SECTIONS]
+    for url in urls:
+        assert f'href="{url}"' in home, url
+        assert client.get(url).status_code == 200, url
 
 
 # --- invitations -----------------------------------------------------------------------------
