@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, errors, i18n, logs, models, personal_data, templating  # noqa: F401
+from .accounts.admin_views import bp as admin_bp
 from .accounts.auth import init_login
 from .accounts.recovery_views import bp as recovery_bp
 from .accounts.views import account_bp, auth_bp
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     admin_units_bp,
     units_bp,
     admin_catalog_bp,
+    admin_bp,
 )
 
 

@@ -356,6 +356,62 @@ def get_managed_unit_or_404(unit_id: int) -> Unit:
     return unit
 
 
+# --- the people of a unit (/admin/users) ------------------------------------------------------
+
+_PEOPLE_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def visible_people(user: User) -> Select[User]:
+    """The accounts listed on GET /admin/users: for an admin every staff member, supervisor and
+    admin; for a supervisor their unit's staff and supervisors; nobody for anyone else."""
+    stmt = select(User).where(User.role.in_(_PEOPLE_ROLES))
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return stmt
+    if user.is_authenticated and user.role == Role.SUPERVISOR:
+        return stmt.where(
+            User.unit_id == user.unit_id, User.role.in_((Role.STAFF, Role.SUPERVISOR))
+        )
+    return stmt.where(false())
+
+
+def can_see_person(user: User, person: User) -> bool:
+    """GET /admin/users/<user_id>: the row is in `visible_people(user)` (404 otherwise)."""
+    if not user.is_authenticated or person.role not in _PEOPLE_ROLES:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (
+        user.role == Role.SUPERVISOR
+        and person.role in (Role.STAFF, Role.SUPERVISOR)
+        and person.unit_id is not None
+        and person.unit_id == user.unit_id
+    )
+
+
+def can_manage_person(user: User, person: User) -> bool:
+    """Disable, re-enable, re-invite, change role or unit (POST /admin/users/<user_id>/...):
+    whoever may see the account, except on their own (nobody changes or disables themselves)."""
+    return can_see_person(user, person) and person.id != user.id
+
+
+def grantable_roles(user: User) -> tuple[Role, ...]:
+    """The roles `user` may give by invitation or change (POST /admin/users/invite and
+    /admin/users/<user_id>/role): an admin any staff role, a supervisor staff or supervisor."""
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    if user.is_authenticated and user.role == Role.SUPERVISOR:
+        return (Role.STAFF, Role.SUPERVISOR)
+    return ()
+
+
+def get_person_or_404(user_id: int) -> User:
+    """The account `user_id` if the signed-in user may see it, else 404 (never 403)."""
+    person = db.session.get(User, user_id)
+    if person is None or not can_see_person(current_user, person):
+        abort(404)
+    return person
+
+
 def can_take_jobs(user: User) -> bool:
     """A designer: staff (not supervisors) have jobs of their own and claim from the queue."""
     return user.is_authenticated and user.role == Role.STAFF

@@ -40,6 +40,10 @@ class Throttled(Exception):
     """Too many failed sign-ins for this account or from this address."""
 
 
+class Disabled(Exception):
+    """The password is right but the account is disabled (a staff member who left)."""
+
+
 def find_by_login(login: str) -> User | None:
     """The user whose e-mail or (normalised) phone is `login`."""
 
@@ -90,8 +94,10 @@ def authenticate(login: str, password: str, address: str) -> User | None:
         if user is None or not user.password_hash:
             check_password_hash(_DUMMY_HASH, password)
             return None
-        if not user.check_password(password) or not user.active:
+        if not user.check_password(password):
             return None
+        if not user.active:  # told only to whoever knows the password (docs/users.md)
+            raise Disabled()
         user_id = user.id
     user = db.session.get(User, user_id)  # read again in the write transaction
     if user is None:  # the account was deleted meanwhile: no sign-in

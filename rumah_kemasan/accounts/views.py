@@ -112,6 +112,16 @@ def login():
             )
             flash(_("Too many attempts. Wait 15 minutes, or reset your password."), "error")
             return render_template("accounts/login.html", form=form), 429
+        except services.Disabled:
+            db.session.commit()
+            flash(
+                _(
+                    "This account is disabled. If you still work here, ask your supervisor or "
+                    "the administrator to enable it."
+                ),
+                "error",
+            )
+            return render_template("accounts/login.html", form=form), 403
         if user is not None:
             notices = recovery.take_reset_notices(user)
             db.session.commit()
@@ -193,6 +203,7 @@ def reset_with_token(token: str):
             db.session.rollback()
             return render_template("accounts/token_invalid.html", problem="used"), 410
         recovery.on_token_used(row)
+        user.last_login_at = utcnow()  # a sign-in (an invited person's first one)
         db.session.commit()
         _start_session(user)
         flash(_("Your password is set. You are signed in."), "success")

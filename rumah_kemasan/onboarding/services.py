@@ -28,11 +28,11 @@ from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
 from ..roles import Role
+from ..service_requests.catalog import apply_terms, offered_services
 from ..service_requests.models import (
     EventKind,
     RequestEvent,
     ServiceRequest,
-    ServiceType,
     TargetMarket,
     Visibility,
 )
@@ -138,14 +138,12 @@ def lookups(unit: Unit) -> Lookups:
     for area in db.session.scalars(select(Area).where(Area.unit_id == unit.id)):
         areas[(words(area.kecamatan), words(area.name))] = area.id
         kecamatans.add(words(area.kecamatan))
-    # The unit's own catalog (which services it offers) comes with the "catalog" part of issue
-    # 15: until then every active service of the shared catalog may be named. LEAD: at the merge,
-    # narrow this to the services the unit offers.
+    # Only the services this unit offers today (its own catalog): a row naming another one is
+    # refused like a misspelt code.
     services: dict[str, int] = {}
     codes: list[str] = []
-    for service in db.session.scalars(
-        select(ServiceType).where(ServiceType.active.is_(True)).order_by(ServiceType.position)
-    ):
+    for offer in offered_services(unit):
+        service = offer.service_type
         codes.append(service.code)
         for text in (service.name_en, service.name_id, service.code):
             services.setdefault(norm(text), service.id)
@@ -436,9 +434,8 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
     zone = ZoneInfo(unit.timezone)
     # LEAD: the "tz" part gives each unit its own holidays; use the unit's calendar then.
     calendar = WorkingCalendar(unit.timezone)
-    sla_days = {
-        sid: days for sid, days in db.session.execute(select(ServiceType.id, ServiceType.sla_days))
-    }
+    # Imported requests keep the unit's terms of today (the office's sheet holds no others).
+    offers = {offer.service_type_id: offer for offer in offered_services(unit)}
     created: list[tuple[ServiceRequest, RowData]] = []
     for year, rows in sorted(_by_year(plan.new_requests).items()):
         for code, row in zip(reserve_codes(year, len(rows)), rows, strict=True):
@@ -453,8 +450,6 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
                 applicant_id=business.owner_id,
                 filed_by_id=actor.id,
                 service_type_id=row.service_id,
-                # LEAD: the "catalog" part copies the unit's terms onto a request at filing;
-                # call it here too at the merge (imported requests keep today's terms).
                 product_name=row.product_name,
                 product_category=row.category,
                 brief=row.brief,
@@ -462,7 +457,7 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
                 status=row.status,
                 submitted_at=submitted,
                 accepted_at=accepted,
-                due_at=due_at(accepted, sla_days[row.service_id], 0, calendar)
+                due_at=due_at(accepted, offers[row.service_id].sla_days, 0, calendar)
                 if accepted
                 else None,
                 completed_at=closed if row.status is Status.COMPLETED else None,
@@ -470,6 +465,7 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
                 last_changed_by_id=actor.id,
                 import_ref=row.ref,
             )
+            apply_terms(req, offers[row.service_id])
             created.append((req, row))
     db.session.add_all(req for req, _row in created)
     db.session.flush()

@@ -45,7 +45,7 @@ from ..permissions import (
     watches_revision_limits,
 )
 from ..roles import Role
-from ..security import arg_int, arg_text, small_int
+from ..security import arg_int, arg_text, next_arg, small_int
 from . import catalog, queries, services, sla
 from .actions import actions_for
 from .filters import parse_report_args
@@ -523,7 +523,9 @@ def assign(code: str):
         return _back(req)
     db.session.commit()
     flash(_("The job is assigned."), "success")
-    return _back(req)
+    # from a person's page in /admin/users (their open jobs), back there
+    back = next_arg()
+    return redirect(back) if back else _back(req)
 
 
 @bp.route("/<code>/owner-link", methods=["POST"])

@@ -37,6 +37,13 @@ class World:
     recovery_id: int  # owner A's account recovery, recorded by `staff`, awaiting a supervisor
     files: list[DesignFile] = field(default_factory=list)
 
+    @property
+    def user_id(self) -> int:
+        """The person opened by /admin/users/<user_id>: `staff`, A's designer (an open job)."""
+        staff = self.users["staff"]
+        assert staff is not None
+        return staff.id
+
 
 def build_world(make_user, make_request, make_business, add_file, other_unit) -> World:
     from rumah_kemasan.accounts.services import issue_token
@@ -119,6 +126,7 @@ def fill(rule: str, world: World, overrides: dict | None = None) -> str:
         "side": "before",
         "token": world.token,
         "recovery_id": world.recovery_id,
+        "user_id": world.user_id,
         "filename": "css/app.css",
     } | (overrides or {})
     if rule == "/lang/<code>":

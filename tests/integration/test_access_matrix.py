@@ -142,6 +142,19 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/admin/units/<int:unit_id>/services", "GET"): (L, 403, 403, 403, 403, 200, 200),
     ("/admin/units/<int:unit_id>/services/<code>", "GET"): (L, 403, 403, 403, 403, 200, 200),
     ("/admin/units/<int:unit_id>/services/<code>", "POST"): (L, 403, 403, 403, 403, 200, 200),
+    # administration: admins (every unit) and supervisors (their own unit's people); the
+    # person is `staff`. Empty posts are incomplete forms (400); enabling an active account
+    # and re-inviting someone who has a password are refused (409). A supervisor of another
+    # unit gets 404 on the person (tests/integration/test_admin_users.py).
+    ("/admin", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/users", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/users/invite", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/users/invite", "POST"): (L, 403, 403, 403, 403, 400, 400),
+    ("/admin/users/<int:user_id>", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/users/<int:user_id>/disable", "POST"): (L, 403, 403, 403, 403, 400, 400),
+    ("/admin/users/<int:user_id>/enable", "POST"): (L, 403, 403, 403, 403, 409, 409),
+    ("/admin/users/<int:user_id>/role", "POST"): (L, 403, 403, 403, 403, 400, 400),
+    ("/admin/users/<int:user_id>/reinvite", "POST"): (L, 403, 403, 403, 403, 409, 409),
 }
 
 # URL parameters that differ from the defaults in security_world.fill
@@ -251,6 +264,7 @@ class _Dummy:
 
     notification_id = 1
     recovery_id = 1
+    user_id = 1
     token = "x"
 
 

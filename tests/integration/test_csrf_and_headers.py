@@ -35,6 +35,10 @@ def _version(world) -> str:
     return str(db.session.get(ServiceRequest, world.req.id).version)
 
 
+def _other_staff(world) -> dict:
+    return {"user_id": world.users["staff_other"].id}
+
+
 # A valid post for every state-changing route: (who posts it, URL overrides, form data).
 # With a token these would act; without one every one of them must be refused.
 UNIT_FORM = {
@@ -158,6 +162,24 @@ POSTS = {
             "sla_days": "9",
             "free_revisions": "2",
             "documents_required": "",
+        },
+    ),
+    # /admin/users: the admin acts on staff of the other unit, whose client posts nothing later
+    "/admin/users/invite": (
+        "supervisor",
+        None,
+        lambda w: {"full_name": "Desainer Undangan", "phone": "0812-7000-2222", "role": "staff"},
+    ),
+    "/admin/users/<int:user_id>/disable": ("admin", _other_staff, lambda w: {"reason": "Keluar"}),
+    "/admin/users/<int:user_id>/enable": ("admin", _other_staff, lambda w: {}),
+    "/admin/users/<int:user_id>/reinvite": ("admin", _other_staff, lambda w: {}),
+    "/admin/users/<int:user_id>/role": (
+        "admin",
+        _other_staff,
+        lambda w: {
+            "role": "supervisor",
+            "unit_id": str(w.users["staff_other"].unit_id),
+            "reason": "Kepala baru",
         },
     ),
 }

@@ -23,6 +23,7 @@ from rumah_kemasan.reports import national
 from rumah_kemasan.reports.models import AgeGroup, Education, Gender, Occupation, SurveyResponse
 from rumah_kemasan.reports.periods import local_today, period_of
 from rumah_kemasan.roles import Role
+from rumah_kemasan.service_requests.catalog import offer_national_defaults
 from rumah_kemasan.service_requests.models import ServiceRequest
 from rumah_kemasan.service_requests.workflow import Status
 from tests.integration.report_helpers import figures, listed_codes, signed_in
@@ -46,6 +47,8 @@ class Units:
     def add_unit(self, slug: str, city: str) -> Unit:
         u = Unit(slug=slug, name=f"Rumah Kemasan {city}", city=city)
         db.session.add(u)
+        db.session.flush()
+        offer_national_defaults(u)  # a new unit offers nothing until its services are enabled
         db.session.commit()
         return u
 

@@ -45,6 +45,9 @@ USER_CHECKS = [
     (p.can_manage_own_data, "/account/data/export", "POST", (200,)),
     (lambda u: p.can_file_request(u) or p.can_file_walk_in(u), "/requests/new", "GET", (200,)),
     (p.can_manage_all_units, "/admin/overview", "GET", (200,)),
+    (p.can_administer, "/admin", "GET", (200,)),
+    (p.can_administer, "/admin/users", "GET", (200,)),
+    (lambda u: bool(p.grantable_roles(u)), "/admin/users/invite", "GET", (200,)),
 ]
 
 
@@ -161,3 +164,25 @@ def test_message_owner_is_for_the_units_staff(world):
         "supervisor": True,
         "admin": False,
     }
+
+
+def test_person_checks_agree_with_the_matrix(world, make_user, other_unit):
+    """/admin/users/<user_id> on `staff`; and what a supervisor of another unit may not see."""
+    users = _users(world)
+    staff = world.users["staff"]
+    seen = _allowed("/admin/users/<int:user_id>", "GET", (200,))
+    assert {role: p.can_see_person(u, staff) for role, u in users.items()} == seen
+    managed = _allowed("/admin/users/<int:user_id>/disable", "POST", (400,))
+    assert {role: p.can_manage_person(u, staff) for role, u in users.items()} == managed
+
+    elsewhere = make_user(Role.SUPERVISOR, unit_=other_unit)
+    supervisor, admin = world.users["supervisor"], world.users["admin"]
+    assert not p.can_see_person(elsewhere, staff)
+    assert not p.can_see_person(supervisor, admin) and not p.can_see_person(supervisor, elsewhere)
+    assert not p.can_see_person(admin, world.users["owner_a"])  # owners are not listed
+    assert p.can_see_person(supervisor, supervisor) and not p.can_manage_person(
+        supervisor, supervisor
+    )
+    assert p.grantable_roles(admin) == (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    assert p.grantable_roles(supervisor) == (Role.STAFF, Role.SUPERVISOR)
+    assert p.grantable_roles(staff) == ()
