@@ -138,8 +138,8 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
         user,
     )
     for unit_id, *numbers in db.session.execute(counts):
-        for name, n in zip(FIGURES, numbers, strict=True):
-            setattr(figures[unit_id], name, int(n))
+        for name, count in zip(FIGURES, numbers, strict=True):
+            setattr(figures[unit_id], name, int(count))
 
     hours = _hours_to_complete(db.engine.dialect.name).label("hours")
     spans = scope_requests(
@@ -148,8 +148,8 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
         .group_by(ServiceRequest.unit_id, hours),
         user,
     )
-    for unit_id, h, n in db.session.execute(spans):
-        figures[unit_id].hours[int(h)] += int(n)
+    for unit_id, span, count in db.session.execute(spans):
+        figures[unit_id].hours[int(span)] += int(count)
 
     lo, hi = period.utc_bounds(TZ)  # as queries.skm_report reads the period
     sums = [func.coalesce(func.sum(getattr(SurveyResponse, e)), 0) for e in skm.ELEMENTS]
@@ -159,8 +159,8 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
         .where(SurveyResponse.unit_id.in_(u.id for u in units))
         .group_by(SurveyResponse.unit_id)
     )
-    for unit_id, n, *element_sums in db.session.execute(surveys):
-        figures[unit_id].survey_n = int(n)
+    for unit_id, answered, *element_sums in db.session.execute(surveys):
+        figures[unit_id].survey_n = int(answered)
         figures[unit_id].survey_sums = [int(s) for s in element_sums]
 
     total = Figures()

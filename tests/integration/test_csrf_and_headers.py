@@ -182,6 +182,14 @@ POSTS = {
             "reason": "Kepala baru",
         },
     ),
+    # The import: an upload of a tiny CSV (it reaches the check; its problems are listed) and a
+    # confirmation naming no staged file (it goes back to the page).
+    "/admin/import": (
+        "supervisor",
+        None,
+        lambda w: {"file": (io.BytesIO(b"nama_pemilik\nx\n"), "data.csv")},
+    ),
+    "/admin/import/confirm": ("supervisor", None, lambda w: {"token": "0" * 32}),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
