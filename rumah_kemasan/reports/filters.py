@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, select
 from ..accounts.models import Area, Business, BusinessScale, ProductCategory
 from ..security import bounded_int
 from ..service_requests.models import ServiceRequest
+from ..service_requests.sla import DEFAULT_TIMEZONE
 from ..service_requests.workflow import OPEN_STATUSES, Status
 from .periods import AGE_BUCKETS, age_bounds, date_range_utc, parse_date
 
@@ -135,7 +136,7 @@ def age_clause(key: str, now: datetime):
     return and_(*clauses)
 
 
-def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -> list:
+def report_clauses(f: ReportFilters, now: datetime, tz: str = DEFAULT_TIMEZONE) -> list:
     """WHERE clauses over ServiceRequest for the filters that are set."""
     out = []
     if f.unit_id:
@@ -179,9 +180,11 @@ def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -
     return out
 
 
-def narrow(stmt: Select, f: ReportFilters | None, now: datetime) -> Select:
-    """Apply the report filters to a select over ServiceRequest."""
+def narrow(
+    stmt: Select, f: ReportFilters | None, now: datetime, tz: str = DEFAULT_TIMEZONE
+) -> Select:
+    """Apply the report filters to a select over ServiceRequest (local dates in zone `tz`)."""
     if f is None:
         return stmt
-    clauses = report_clauses(f, now)
+    clauses = report_clauses(f, now, tz)
     return stmt.where(*clauses) if clauses else stmt

@@ -31,6 +31,7 @@ from ..permissions import scope_requests
 from ..reports.filters import ReportFilters, narrow
 from ..roles import Role
 from . import sla
+from .calendars import calendar_for, report_unit, report_zone
 from .models import RequestEvent, ServiceRequest, ServiceType, Visibility
 from .workflow import OPEN_STATUSES, Status
 
@@ -139,13 +140,16 @@ def request_list(
     if filters.overdue:
         stmt = stmt.where(overdue_clause(now))
     if filters.due_this_week:
-        start, end = sla.week_bounds(now)
+        unit_id = filters.report.unit_id if filters.report is not None else None
+        start, end = sla.week_bounds(now, calendar_for(report_unit(user, unit_id)))
         stmt = stmt.where(
             ServiceRequest.status.in_(list(OPEN_STATUSES)),
             ServiceRequest.due_at >= start,
             ServiceRequest.due_at < end,
         )
-    stmt = narrow(stmt, filters.report, now)
+    if filters.report is not None:
+        tz = report_zone(user, filters.report.unit_id)
+        stmt = narrow(stmt, filters.report, now, tz)
     sort = filters.sort if filters.sort in SORTS else "newest"
     if after is not None:
         stmt = stmt.where(_after(sort, after))
