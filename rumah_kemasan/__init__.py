@@ -12,6 +12,7 @@ from . import cli, errors, i18n, logs, models, personal_data, templating  # noqa
 from .accounts.auth import init_login
 from .accounts.recovery_views import bp as recovery_bp
 from .accounts.views import account_bp, auth_bp
+from .admin_calendar.views import bp as admin_calendar_bp
 from .audit.views import bp as audit_bp
 from .database import configure_engine, engine_options
 from .database import init_app as init_database
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports_bp,
     audit_bp,
     designs_bp,
+    admin_calendar_bp,
 )
 
 

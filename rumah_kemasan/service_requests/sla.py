@@ -120,10 +120,13 @@ class WorkingCalendar:
         """WIB, WITA or WIT (the zone's own abbreviation for any other zone)."""
         return zone_label(self.tz.key)
 
-    def national_holidays(self, year: int) -> dict[date, str]:
-        """The country's holidays of a year by date, with their (Indonesian) names."""
+    def national_holidays(self, year: int, locale: str = "id") -> dict[date, str]:
+        """The country's holidays of a year by date, named in `locale` (id or en)."""
         categories = ("public", "government") if self.joint_holidays else ("public",)
-        listed = holidays.country_holidays(self.country, years=year, categories=categories)
+        language = "en_US" if (locale or "id").lower().startswith("en") else "id"
+        listed = holidays.country_holidays(
+            self.country, years=year, categories=categories, language=language
+        )
         return dict(sorted(listed.items()))
 
     def holidays_in(self, year: int) -> frozenset[date]:

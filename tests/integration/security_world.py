@@ -119,6 +119,7 @@ def fill(rule: str, world: World, overrides: dict | None = None) -> str:
         "token": world.token,
         "recovery_id": world.recovery_id,
         "filename": "css/app.css",
+        "unit_id": world.req.unit_id,
     } | (overrides or {})
     if rule == "/lang/<code>":
         values["code"] = "id"

@@ -117,6 +117,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/notifications", "GET"): (L, 200, 200, 200, 200, 200, 200),
     ("/notifications/<int:notification_id>/read", "POST"): (L, 303, 404, 404, 404, 404, 404),
     ("/notifications/read-all", "POST"): (L, 303, 303, 303, 303, 303, 303),
+    # a unit's holidays (the unit of `req`): its supervisor and the admin; an empty post is an
+    # incomplete form (400), an empty change goes back to the page with a message (303).
+    ("/admin/units/<int:unit_id>/holidays", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/holidays", "POST"): (L, 403, 403, 403, 403, 400, 400),
+    ("/admin/units/<int:unit_id>/holidays/change", "POST"): (L, 403, 403, 403, 403, 303, 303),
 }
 
 # URL parameters that differ from the defaults in security_world.fill
@@ -216,6 +221,7 @@ class _Dummy:
     class req:
         code = "RK-2026-00001"
         business_id = 1
+        unit_id = 1
 
     class before:
         id = 1
