@@ -15,7 +15,7 @@ from .formats import display_phone
 from .forms import ActionForm
 from .i18n import current_locale, zone_unit
 from .service_requests import sla
-from .service_requests.calendars import calendar_for, zone_of
+from .service_requests.calendars import calendar_for, report_zone, zone_of
 from .service_requests.workflow import Status
 
 
@@ -77,6 +77,11 @@ def days_left(due: datetime, now: datetime, where=None) -> int:
     return sla.working_days_left(due, now, calendar_for(_unit_of(where)))
 
 
+def report_zone_label(unit_id: int | None = None) -> str:
+    """WIB, WITA or WIT: the zone a report of `unit_id` (else the user's unit) counts in."""
+    return sla.zone_label(report_zone(current_user, unit_id))
+
+
 def _for_current_user(check):
     """`check(user, *args)` as `check(*args)` for whoever is signed in when the page renders."""
 
@@ -92,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["days_left"] = days_left
+    app.jinja_env.globals["report_zone_label"] = report_zone_label
     app.jinja_env.filters["phone"] = lambda p: display_phone(p) if p else ""
     app.jinja_env.filters["status_label"] = status_label
     for check in TEMPLATE_PERMISSIONS:

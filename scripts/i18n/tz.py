@@ -1,6 +1,8 @@
 """Translations for issue 15, part "tz": each unit's time zone and its holidays page."""
 
 T: dict[str, str] = {
+    # reports
+    "Dates and weeks in %(zone)s.": "Tanggal dan minggu dalam %(zone)s.",
     # the holidays page
     "Holidays of %(unit)s": "Hari libur %(unit)s",
     "Due dates count working days: Monday to Friday, except the days marked closed below. "

@@ -6,6 +6,8 @@ Fri 25 Dec 2026, is one.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -265,3 +267,27 @@ def test_a_cached_calendar_is_rebuilt_after_a_change_made_elsewhere(app, ctx, un
     fresh = calendar_for(db.session.get(Unit, unit.id))
     assert fresh is not first and not fresh.is_working_day(date(2026, 11, 4))
     assert first.is_working_day(date(2026, 11, 4))
+
+
+def test_exports_and_reports_write_each_units_zone(
+    app, clock, people, unit, other_unit, make_request, make_business
+):
+    unit.timezone, other_unit.timezone = "Asia/Jakarta", "Asia/Jayapura"
+    db.session.commit()
+    clock["now"] = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 WIB, 12:00 WIT
+    wib = _accepted(make_request, make_business, people["owner"], people["staff"], unit)
+    wit = _accepted(make_request, make_business, people["owner"], people["staff_other"], other_unit)
+    codes = {wib.code: "WIB", wit.code: "WIT"}
+    admin = _client(app, people["admin"])
+    text_ = _get(admin, "/reports/export.csv").get_data(as_text=True)
+    header, *rows = list(csv.reader(io.StringIO(text_.lstrip("\ufeff"))))
+    got = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    assert got[wib.code]["submitted_at"] == "2026-11-02 10:00"
+    assert got[wib.code]["due_at"] == "2026-11-05 10:00"
+    assert got[wit.code]["submitted_at"] == "2026-11-02 12:00"
+    assert {code: got[code]["time_zone"] for code in codes} == codes
+    # A report of one unit counts in its zone; the admin's all-units report in the default.
+    supervisor = _client(app, people["supervisor_other"])
+    assert "dalam WIT" in _get(supervisor, "/backlog").get_data(as_text=True)
+    assert "dalam WITA" in _get(admin, "/reports").get_data(as_text=True)
+    assert "dalam WIB" in _get(admin, f"/reports?unit={unit.id}").get_data(as_text=True)
