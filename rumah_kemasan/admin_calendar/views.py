@@ -44,20 +44,18 @@ def _refusal(reason: str) -> str:
     }[reason]
 
 
-def _page(unit, year: int, form: DayOffForm, status: int = 200):
-    cal = calendar_for(unit)
-    return (
-        render_template(
-            "admin_calendar/holidays.html",
-            unit=unit,
-            year=year,
-            years=range(year - 1, year + 3),
-            days=services.year_days(unit, year, current_locale()),
-            form=form,
-            zone=cal.label,
-            change_form=DayChangeForm(formdata=None),
-        ),
-        status,
+def _page(unit, year: int, form: DayOffForm):
+    """The page; a refused form is shown again with its messages (200, like every form of the
+    app: what was typed stays in the fields)."""
+    return render_template(
+        "admin_calendar/holidays.html",
+        unit=unit,
+        year=year,
+        years=range(year - 1, year + 3),
+        days=services.year_days(unit, year, current_locale()),
+        form=form,
+        zone=calendar_for(unit).label,
+        change_form=DayChangeForm(formdata=None),
     )
 
 
@@ -75,14 +73,14 @@ def holidays(unit_id: int):
     if not form.is_submitted():
         return _page(unit, year, form)
     if not form.validate():
-        return _page(unit, year, form, 400)
+        return _page(unit, year, form)
     day: date = form.day.data
     try:
         services.add_day_off(unit, day, form.name.data, current_user)
     except services.HolidayRefused as refused:
         form.day.errors = [*form.day.errors, _refusal(refused.reason)]
         db.session.rollback()
-        return _page(unit, day.year, form, 400)
+        return _page(unit, day.year, form)
     db.session.commit()
     flash(_("%(name)s on %(date)s is now a day off for %(unit)s.", **_named(unit, day)), "success")
     return redirect(url_for(".holidays", unit_id=unit.id, year=day.year), 303)

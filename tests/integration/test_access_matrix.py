@@ -117,10 +117,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/notifications", "GET"): (L, 200, 200, 200, 200, 200, 200),
     ("/notifications/<int:notification_id>/read", "POST"): (L, 303, 404, 404, 404, 404, 404),
     ("/notifications/read-all", "POST"): (L, 303, 303, 303, 303, 303, 303),
-    # a unit's holidays (the unit of `req`): its supervisor and the admin; an empty post is an
-    # incomplete form (400), an empty change goes back to the page with a message (303).
+    # a unit's holidays (the unit of `req`): its supervisor and the admin; an empty post is the
+    # form again with its errors (200), an empty change goes back to the page with a message.
     ("/admin/units/<int:unit_id>/holidays", "GET"): (L, 403, 403, 403, 403, 200, 200),
-    ("/admin/units/<int:unit_id>/holidays", "POST"): (L, 403, 403, 403, 403, 400, 400),
+    ("/admin/units/<int:unit_id>/holidays", "POST"): (L, 403, 403, 403, 403, 200, 200),
     ("/admin/units/<int:unit_id>/holidays/change", "POST"): (L, 403, 403, 403, 403, 303, 303),
 }
 
