@@ -350,6 +350,7 @@ def _with_card_data(stmt: Select) -> Select:
         joinedload(ServiceRequest.service_type),
         joinedload(ServiceRequest.assignee),
         joinedload(ServiceRequest.applicant),
+        joinedload(ServiceRequest.unit),  # its zone and calendar: dates and days left
         with_expression(ServiceRequest.has_before_photo, has_before_photo()),
     )
 
