@@ -13,6 +13,7 @@ from .accounts.admin_views import bp as admin_bp
 from .accounts.auth import init_login
 from .accounts.recovery_views import bp as recovery_bp
 from .accounts.views import account_bp, auth_bp
+from .admin_calendar.views import bp as admin_calendar_bp
 from .audit.views import bp as audit_bp
 from .database import configure_engine, engine_options
 from .database import init_app as init_database
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     units_bp,
     admin_catalog_bp,
     admin_bp,
+    admin_calendar_bp,
 )
 
 

@@ -7,6 +7,7 @@ from .accounts.models import (  # noqa: F401
     LoginAttempt,
     OneTimeToken,
     Unit,
+    UnitHoliday,
     User,
 )
 from .audit.models import AuditLog  # noqa: F401

@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar, TypeVarTuple
 from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import Select, false, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
 from .accounts.models import AccountRecovery, Business, Unit, User
@@ -222,7 +223,7 @@ def get_recovery_or_404(recovery_id: int) -> AccountRecovery:
 def get_request_or_404(code: str) -> ServiceRequest:
     """Load a request the current user may see; 404 (never 403) for anyone else's."""
     stmt = visible_requests(current_user).where(ServiceRequest.code == code)
-    req = db.session.scalar(stmt)
+    req = db.session.scalar(stmt.options(joinedload(ServiceRequest.unit)))  # its zone, calendar
     if req is None:
         abort(404)
     return req

@@ -9,10 +9,19 @@ from sqlalchemy import select
 
 from .accounts.models import Area, AreaKind, Unit
 from .extensions import db
+from .service_requests import sla
 from .service_requests.catalog import offer_national_defaults
 from .service_requests.models import ServiceType
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def zone_named(label: str) -> str:
+    """The zone a data file names by its label (WIB, WITA, WIT), or by its own name."""
+    for zone in sla.UNIT_TIMEZONES:
+        if label in (zone, sla.zone_label(zone)):
+            return zone
+    raise ValueError(f"unknown time zone {label!r}: use WIB, WITA or WIT")
 
 
 def load_unit(path: Path) -> Unit:
@@ -24,6 +33,8 @@ def load_unit(path: Path) -> Unit:
         unit = Unit(slug=info["slug"])
         db.session.add(unit)
     for key, value in info.items():
+        if key == "timezone":  # written as offices say it: WIB, WITA or WIT
+            value = zone_named(value)
         setattr(unit, key, value)
     db.session.flush()
     existing = {

@@ -26,6 +26,7 @@ from .extensions import db
 from .reference_data import load_all
 from .roles import Role
 from .service_requests import catalog, sla
+from .service_requests.calendars import calendar_for
 from .service_requests.models import (
     EventKind,
     RequestCounter,
@@ -229,7 +230,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     db.session.add_all(businesses)
     db.session.flush()
 
-    cal = sla.default_calendar()
+    cal = calendar_for(unit)
     now = utcnow()
     statuses = list(Status)
     year_counts: dict[int, int] = {}

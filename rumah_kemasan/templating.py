@@ -1,7 +1,8 @@
-"""Jinja filters and globals: dates in WITA, phones, status labels, permissions."""
+"""Jinja filters and globals: dates in the unit's zone, phones, status labels, permissions."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import wraps
 
 from flask import Flask
@@ -9,10 +10,12 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from . import permissions
+from .accounts.models import Unit
 from .formats import display_phone
 from .forms import ActionForm
-from .i18n import current_locale
-from .service_requests.sla import format_date_wita, format_wita
+from .i18n import current_locale, zone_unit
+from .service_requests import sla
+from .service_requests.calendars import calendar_for, report_zone, zone_of
 from .service_requests.workflow import Status
 
 
@@ -45,6 +48,40 @@ TEMPLATE_PERMISSIONS = (
 )
 
 
+def _unit_of(where):
+    """The unit whose zone a date is shown in: `where` itself (a Unit), its `.unit` (a request,
+    a business, a user), else the signed-in user's unit (None: the default zone)."""
+    if where is None:
+        return zone_unit()
+    if isinstance(where, Unit):
+        return where
+    return getattr(where, "unit", None)
+
+
+def local_datetime(dt: datetime | None, where=None) -> str:
+    """`{{ req.due_at|local(req) }}`: "28 November 2026 pukul 10.30 WIB" in where's zone."""
+    if not dt:
+        return ""
+    return sla.format_local(dt, current_locale(), zone_of(_unit_of(where)))
+
+
+def local_date(dt: datetime | date | None, where=None) -> str:
+    """`{{ req.submitted_at|local_date(req) }}`: the date in where's zone."""
+    if not dt:
+        return ""
+    return sla.format_local_date(dt, current_locale(), zone_of(_unit_of(where)))
+
+
+def days_left(due: datetime, now: datetime, where=None) -> int:
+    """Working days left until `due` on the calendar of where's unit (negative: late)."""
+    return sla.working_days_left(due, now, calendar_for(_unit_of(where)))
+
+
+def report_zone_label(unit_id: int | None = None) -> str:
+    """WIB, WITA or WIT: the zone a report of `unit_id` (else the user's unit) counts in."""
+    return sla.zone_label(report_zone(current_user, unit_id))
+
+
 def _for_current_user(check):
     """`check(user, *args)` as `check(*args)` for whoever is signed in when the page renders."""
 
@@ -59,10 +96,10 @@ def _for_current_user(check):
 
 def init_app(app: Flask) -> None:
     """Register filters and template globals."""
-    app.jinja_env.filters["wita"] = lambda dt: format_wita(dt, current_locale()) if dt else ""
-    app.jinja_env.filters["wita_date"] = lambda dt: (
-        format_date_wita(dt, current_locale()) if dt else ""
-    )
+    app.jinja_env.filters["local"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.globals["days_left"] = days_left
+    app.jinja_env.globals["report_zone_label"] = report_zone_label
     app.jinja_env.filters["phone"] = lambda p: display_phone(p) if p else ""
     app.jinja_env.filters["status_label"] = status_label
     for check in TEMPLATE_PERMISSIONS:

@@ -4,7 +4,7 @@ Every existing unit gets a row per active service with today's national values, 
 existing request gets its service's values as its own terms: behaviour is unchanged.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29 22:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..security import small_int
@@ -24,7 +25,8 @@ def init_login(app: Flask) -> None:
         uid = small_int(raw_uid)
         if uid is None or not token:
             return None
-        user = db.session.get(User, uid)
+        # With the unit in the same query: staff pages show dates in its zone.
+        user = db.session.get(User, uid, options=[joinedload(User.unit)])
         if user is None or not user.active or not user.token_matches(token):
             return None
         return user

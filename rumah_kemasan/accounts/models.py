@@ -5,16 +5,17 @@ from __future__ import annotations
 import enum
 import hmac
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import utcnow
 from ..extensions import Model
 from ..roles import Role
+from ..service_requests.sla import DEFAULT_TIMEZONE
 from ..types import UTCDateTime, enum_column
 
 
@@ -28,11 +29,17 @@ class Unit(Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Makassar")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     region_code: Mapped[str | None] = mapped_column(String(20))
     province: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # Free text, one line per period ("Senin–Jumat 08.00–15.00"), shown as written.
     opening_hours: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A new random stamp at every change of the unit's holidays: a process's cached calendar of
+    # the unit is rebuilt when the stamp it was built from differs (calendars.calendar_for).
+    # Random, not a counter, so that two databases (tests, a restored backup) never share one.
+    calendar_stamp: Mapped[str] = mapped_column(
+        String(32), default=lambda: secrets.token_hex(8), server_default="0"
+    )
 
     areas: Mapped[list[Area]] = relationship(back_populates="unit", order_by="Area.position")
 
@@ -270,3 +277,23 @@ class AccountRecovery(Model):
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     token: Mapped[OneTimeToken | None] = relationship()
+
+
+class UnitHoliday(Model):
+    """A unit's own change to the national calendar for one date.
+
+    `closed`: a local day off (Galungan, Kuningan, a cuti bersama the unit observes); not
+    closed: a national holiday the unit works through. One row per unit and date.
+    """
+
+    __table_args__ = (UniqueConstraint("unit_id", "day", name="uq_unit_holiday_unit_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120))
+    closed: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()

@@ -185,6 +185,7 @@ class ResetNotice:
     by: str
     unit: str
     at: object
+    timezone: str  # the zone of the unit that reset it, for the date shown
 
 
 def take_reset_notices(owner: User) -> list[ResetNotice]:
@@ -201,7 +202,12 @@ def take_reset_notices(owner: User) -> list[ResetNotice]:
     for row in rows:
         row.notice_shown_at = now
         notices.append(
-            ResetNotice(by=row.recorded_by.full_name, unit=row.unit.name, at=row.completed_at)
+            ResetNotice(
+                by=row.recorded_by.full_name,
+                unit=row.unit.name,
+                at=row.completed_at,
+                timezone=row.unit.timezone,
+            )
         )
     db.session.flush()
     return notices

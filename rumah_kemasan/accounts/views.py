@@ -32,7 +32,7 @@ from ..notifications.forms import preferences_form
 from ..permissions import get_business_or_404, role_required, visible_businesses
 from ..roles import Role
 from ..security import bounded_int, client_address, next_arg
-from ..service_requests.sla import format_wita
+from ..service_requests.sla import format_local
 from ..units.services import areas_in, kecamatan_of, units_by_province
 from . import privacy, recovery, services
 from .forms import (
@@ -134,7 +134,7 @@ def login():
                         "at once.",
                         name=notice.by,
                         unit=notice.unit,
-                        date=format_wita(notice.at, current_locale()),
+                        date=format_local(notice.at, current_locale(), notice.timezone),
                     ),
                     "error",
                 )

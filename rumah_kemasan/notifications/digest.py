@@ -1,9 +1,9 @@
 """The digests: the weekly one for supervisors and the daily one everyone may choose.
 
-Weekly (`flask digest send`, e.g. Monday 07:00 WITA): backlog by status, overdue requests, the
-week's flow, SKM, for each supervisor.
+Weekly (`flask digest send`, e.g. Monday 07:00): backlog by status, overdue requests, the
+week's flow, SKM, for each supervisor; dates in the unit's own zone.
 
-Daily (`flask digest daily`, e.g. 07:00 WITA): one e-mail per person listing what happened
+Daily (`flask digest daily`, e.g. 07:00): one e-mail per person listing what happened
 since their last one in the topics they chose to get "in the daily digest" (preferences.py;
 new requests of the unit, by default, for staff and supervisors). The lines wait as
 `DigestItem` rows; a run takes a user's waiting rows with one UPDATE … RETURNING and queues

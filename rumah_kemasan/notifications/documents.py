@@ -25,7 +25,7 @@ from ..extensions import db
 from ..formats import display_phone
 from ..i18n import current_locale
 from ..service_requests.models import ServiceRequest
-from ..service_requests.sla import format_date_wita, format_wita
+from ..service_requests.sla import format_local, format_local_date
 from .services import absolute_url
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -128,10 +128,10 @@ def receipt_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         (_("Service"), _service_name(req, locale)),
         (_("Product"), req.product_name),
         (_("Business"), req.business.name),
-        (_("Filed"), format_wita(req.submitted_at, locale)),
+        (_("Filed"), format_local(req.submitted_at, locale, req.unit.timezone)),
     ]
     if req.due_at:
-        rows.append((_("Expected by"), format_date_wita(req.due_at, locale)))
+        rows.append((_("Expected by"), format_local_date(req.due_at, locale, req.unit.timezone)))
     if req.quantity:
         rows.append((_("Quantity"), str(req.quantity)))
     # The terms the request was filed under: what the owner was promised at the counter.
@@ -166,7 +166,7 @@ def receipt_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         ),
         9,
     )
-    doc.paragraph(_("Printed on %(date)s", date=format_wita(now, locale)), 8)
+    doc.paragraph(_("Printed on %(date)s", date=format_local(now, locale, req.unit.timezone)), 8)
     return bytes(doc.output())
 
 
@@ -205,7 +205,7 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         _(
             "On %(date)s the packaging house handed over to the applicant the results of the "
             "request below.",
-            date=format_date_wita(handed_at, locale),
+            date=format_local_date(handed_at, locale, req.unit.timezone),
         )
     )
     doc.ln(2)
@@ -214,7 +214,7 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
         (_("Service"), _service_name(req, locale)),
         (_("Product"), req.product_name),
         (_("Business"), req.business.name),
-        (_("Filed"), format_date_wita(req.submitted_at, locale)),
+        (_("Filed"), format_local_date(req.submitted_at, locale, req.unit.timezone)),
     ]
     if req.includes_printing:
         quantity = record.quantity if record and record.quantity else req.quantity
@@ -259,6 +259,6 @@ def handover_pdf(req: ServiceRequest, now: datetime | None = None) -> bytes:
     doc.signatures(
         (_("Handed over by"), staff.full_name if staff else " " * 30),
         (_("Received by"), receiver),
-        f"{req.unit.city}, {format_date_wita(handed_at, locale)}",
+        f"{req.unit.city}, {format_local_date(handed_at, locale, req.unit.timezone)}",
     )
     return bytes(doc.output())

@@ -28,6 +28,7 @@ from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
 from ..roles import Role
+from ..service_requests.calendars import calendar_for
 from ..service_requests.catalog import apply_terms, offered_services
 from ..service_requests.models import (
     EventKind,
@@ -37,7 +38,7 @@ from ..service_requests.models import (
     Visibility,
 )
 from ..service_requests.services import reserve_codes
-from ..service_requests.sla import WorkingCalendar, due_at
+from ..service_requests.sla import due_at
 from ..service_requests.workflow import Status
 from .spreadsheet import Cell, SheetError, read_table
 from .validation import (
@@ -432,8 +433,7 @@ def apply(plan: Plan, actor: User, filename: str) -> AuditLog:
     db.session.flush()
 
     zone = ZoneInfo(unit.timezone)
-    # LEAD: the "tz" part gives each unit its own holidays; use the unit's calendar then.
-    calendar = WorkingCalendar(unit.timezone)
+    calendar = calendar_for(unit)  # the unit's zone and its own holidays
     # Imported requests keep the unit's terms of today (the office's sheet holds no others).
     offers = {offer.service_type_id: offer for offer in offered_services(unit)}
     created: list[tuple[ServiceRequest, RowData]] = []

@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 from ..accounts.models import Area, Business, Unit, User
 from ..extensions import db
 from ..i18n import current_locale
+from ..service_requests import sla
 from ..service_requests.models import ServiceRequest, ServiceType
 from . import queries
 from .periods import Period, local_today
@@ -64,6 +65,7 @@ REQUEST_COLUMNS = (
     "accepted_at",
     "due_at",
     "completed_at",
+    "time_zone",  # WIB, WITA or WIT: the unit's zone, in which the four times above are written
 )
 
 
@@ -80,21 +82,47 @@ def neutralised(col, dialect: str):
     return case((first.in_(FORMULA_CODES), literal("'", String) + col), else_=col)
 
 
-def local_minutes(col, dialect: str, tz: str = "Asia/Makassar"):
+def zone_offset_seconds(tz: str) -> int:
+    """The fixed UTC offset of an Indonesian zone (none has daylight saving)."""
+    return int((ZoneInfo(tz).utcoffset(datetime(2026, 1, 1)) or timedelta(0)).total_seconds())
+
+
+def unit_zone_offset(zone_col):
+    """SQL: the UTC offset in seconds of each row's unit zone (`Unit.timezone`)."""
+    default = zone_offset_seconds(sla.DEFAULT_TIMEZONE)
+    whens = [(zone_col == tz, zone_offset_seconds(tz)) for tz in sla.ZONE_LABELS]
+    return case(*whens, else_=default)
+
+
+def unit_zone_label(zone_col):
+    """SQL: WIB, WITA or WIT for each row's unit zone."""
+    default = sla.zone_label(sla.DEFAULT_TIMEZONE)
+    return case(*[(zone_col == tz, label) for tz, label in sla.ZONE_LABELS.items()], else_=default)
+
+
+def local_minutes(col, dialect: str, offset=None):
     """A raw UTC timestamp as local 'YYYY-MM-DD HH:MM' text in SQL (NULL stays NULL).
 
-    Indonesian zones have no daylight saving: the zone's fixed offset is exact, and the
-    database adds it without a time-zone lookup (and the driver then reads plain text, not a
-    timestamp it would parse into a datetime only for Python to format it again).
+    `offset` is the zone's offset in seconds: an int, or an SQL expression (each row's unit's,
+    `unit_zone_offset`); the default zone's when None. Indonesian zones have no daylight
+    saving: the fixed offset is exact, and the database adds it without a time-zone lookup
+    (and the driver then reads plain text, not a timestamp it would parse into a datetime
+    only for Python to format it again).
     """
-    offset = int((ZoneInfo(tz).utcoffset(datetime(2026, 1, 1)) or timedelta(0)).total_seconds())
+    if offset is None:
+        offset = zone_offset_seconds(sla.DEFAULT_TIMEZONE)
     if dialect == "postgresql":
-        local = func.timezone("UTC", col) + literal_column(f"interval '{offset} seconds'")
-        return func.to_char(local, "YYYY-MM-DD HH24:MI")
+        shift = (
+            literal_column(f"interval '{offset} seconds'")
+            if isinstance(offset, int)
+            else func.make_interval(0, 0, 0, 0, 0, 0, offset)
+        )
+        return func.to_char(func.timezone("UTC", col) + shift, "YYYY-MM-DD HH24:MI")
     # SQLite keeps naive UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff'. Its date functions round to
     # the millisecond (59.9996 s would become the next minute); cut to the minute first, as
     # Python's isoformat(timespec="minutes") truncates.
-    return func.strftime("%Y-%m-%d %H:%M", func.substr(col, 1, 16), f"{offset:+d} seconds")
+    modifier = f"{offset:+d} seconds" if isinstance(offset, int) else offset.concat(" seconds")
+    return func.strftime("%Y-%m-%d %H:%M", func.substr(col, 1, 16), modifier)
 
 
 def request_rows_select(where, dialect: str | None = None) -> Select:
@@ -127,11 +155,13 @@ def request_rows_select(where, dialect: str | None = None) -> Select:
         ServiceRequest.due_at,
         ServiceRequest.completed_at,
     )
+    offset = unit_zone_offset(Unit.timezone)
     stmt = (
         select(
             *(neutralised(col, dialect) for col in text_cols),
             ServiceRequest.revision_count,
-            *(local_minutes(raw(col), dialect) for col in times),
+            *(local_minutes(raw(col), dialect, offset) for col in times),
+            unit_zone_label(Unit.timezone),
         )
         .select_from(ServiceRequest)
         .join(Unit, ServiceRequest.unit_id == Unit.id)

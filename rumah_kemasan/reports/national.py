@@ -25,13 +25,13 @@ from sqlalchemy.types import Integer
 from ..accounts.models import Unit, User
 from ..extensions import db
 from ..permissions import scope_requests
+from ..service_requests.calendars import zone_of
 from ..service_requests.filters import ReportFilters
 from ..service_requests.models import ServiceRequest
 from ..service_requests.queries import ListFilters, list_clauses
 from . import skm
 from .models import SurveyResponse
 from .periods import Period
-from .queries import TZ
 
 FIGURES = ("open", "overdue", "completed")
 
@@ -50,12 +50,8 @@ def figure_filters(period: Period, unit_id: int | None = None) -> dict[str, List
 
 
 def region_of(unit: Unit) -> str:
-    """The heading a unit is grouped under.
-
-    TODO(lead, issue 15 "units"): return `unit.province` once the units part adds it
-    (falling back to the city for a unit without one); until then units group by city.
-    """
-    return unit.city
+    """The heading a unit is grouped under: its province, else its city."""
+    return unit.province or unit.city
 
 
 @dataclass
@@ -129,7 +125,21 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
     """The figures of every unit `user` sees (an admin: all), grouped by region."""
     units = list(db.session.scalars(select(Unit).order_by(Unit.name, Unit.id)))
     figures: dict[int, Figures] = defaultdict(Figures)
-    wheres = {name: and_(*list_clauses(f, now)) for name, f in figure_filters(period).items()}
+    # Each unit counts in its own zone (as the list its figure links to): one clause per zone.
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for unit in units:
+        by_zone[zone_of(unit)].append(unit.id)
+    if not by_zone:
+        return Overview(period, [], Figures())
+    wheres = {
+        name: or_(
+            *(
+                and_(ServiceRequest.unit_id.in_(ids), *list_clauses(f, now, zone))
+                for zone, ids in by_zone.items()
+            )
+        )
+        for name, f in figure_filters(period).items()
+    }
 
     counts = scope_requests(
         select(ServiceRequest.unit_id, *(_count_if(wheres[name]) for name in FIGURES))
@@ -151,12 +161,20 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
     for unit_id, span, count in db.session.execute(spans):
         figures[unit_id].hours[int(span)] += int(count)
 
-    lo, hi = period.utc_bounds(TZ)  # as queries.skm_report reads the period
+    in_period = []  # as queries.skm_report reads the period: in each unit's zone
+    for zone, ids in by_zone.items():
+        lo, hi = period.utc_bounds(zone)
+        in_period.append(
+            and_(
+                SurveyResponse.unit_id.in_(ids),
+                SurveyResponse.created_at >= lo,
+                SurveyResponse.created_at < hi,
+            )
+        )
     sums = [func.coalesce(func.sum(getattr(SurveyResponse, e)), 0) for e in skm.ELEMENTS]
     surveys = (
         select(SurveyResponse.unit_id, func.count(SurveyResponse.id), *sums)
-        .where(SurveyResponse.created_at >= lo, SurveyResponse.created_at < hi)
-        .where(SurveyResponse.unit_id.in_(u.id for u in units))
+        .where(or_(*in_period))
         .group_by(SurveyResponse.unit_id)
     )
     for unit_id, answered, *element_sums in db.session.execute(surveys):

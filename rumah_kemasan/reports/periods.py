@@ -1,6 +1,7 @@
 """Report periods (month, quarter, year) and local-date ranges, turned into UTC bounds.
 
-Pure module: a period is a range of local dates in the unit's time zone (WITA by default);
+Pure module: a period is a range of local dates in the unit's time zone (a new unit's
+default zone when none is given);
 queries compare UTC timestamps against the UTC instants of local midnight.
 """
 
@@ -11,9 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..security import bounded_int
+from ..service_requests.sla import DEFAULT_TIMEZONE
 
 KINDS = ("month", "quarter", "year")
-DEFAULT_TZ = "Asia/Makassar"
+DEFAULT_TZ = DEFAULT_TIMEZONE
 
 
 def local_midnight_utc(d: date, tz: str = DEFAULT_TZ) -> datetime:

@@ -36,6 +36,7 @@ from ..extensions import db
 from ..permissions import scope_requests, sees_every_unit
 from ..roles import Role
 from ..service_requests import sla
+from ..service_requests.calendars import calendar_for, report_unit, report_zone, zone_of
 from ..service_requests.filters import (
     AGE_BUCKETS,
     age_clause,
@@ -51,8 +52,6 @@ from ..service_requests.workflow import OPEN_STATUSES, Status
 from . import skm
 from .models import SurveyResponse
 from .periods import Period, local_today, period_of
-
-TZ = "Asia/Makassar"
 
 
 def _count_if(cond):
@@ -90,7 +89,7 @@ def week_start(d: date) -> date:
 
 def open_work(user: User, unit_id: int | None, now: datetime) -> dict:
     """Open requests by status, ageing bucket, overdue and due this week: one GROUP BY."""
-    week_lo, week_hi = sla.week_bounds(now)
+    week_lo, week_hi = sla.week_bounds(now, calendar_for(report_unit(user, unit_id)))
     due_week = and_(ServiceRequest.due_at >= week_lo, ServiceRequest.due_at < week_hi)
     cols = [
         ServiceRequest.status,
@@ -123,6 +122,7 @@ def open_work(user: User, unit_id: int | None, now: datetime) -> dict:
 
 def staff_load(user: User, unit_id: int | None, now: datetime, month: Period) -> list[dict]:
     """Per staff member: open, overdue, completed this month (three small GROUP BYs)."""
+    tz = report_zone(user, unit_id)
     # Grouped by `assignee_id + 0`, not the bare column: SQLite's planner (averages, no
     # histograms) would otherwise walk the whole (assignee_id, status) index for its order,
     # a million rows, instead of seeking the few open ones through (unit_id, status, due_at).
@@ -138,7 +138,7 @@ def staff_load(user: User, unit_id: int | None, now: datetime, month: Period) ->
         select(ServiceRequest.assignee_id, func.count(ServiceRequest.id))
         .select_from(ServiceRequest)
         .where(
-            completed_between(month.first, month.last, TZ),
+            completed_between(month.first, month.last, tz),
             ServiceRequest.assignee_id.is_not(None),
         ),
         user,
@@ -167,24 +167,25 @@ def staff_load(user: User, unit_id: int | None, now: datetime, month: Period) ->
 
 def throughput(user: User, unit_id: int | None, now: datetime, weeks: int = 12) -> list[dict]:
     """Completed (and received) per local week over the last `weeks` weeks, this week last."""
-    this_monday = week_start(local_today(now, TZ))
+    tz = report_zone(user, unit_id)
+    this_monday = week_start(local_today(now, tz))
     starts = [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-    done_cols = [_count_if(completed_between(s, s + timedelta(days=6), TZ)) for s in starts]
+    done_cols = [_count_if(completed_between(s, s + timedelta(days=6), tz)) for s in starts]
     done = db.session.execute(
         scoped(
             select(*done_cols)
             .select_from(ServiceRequest)
-            .where(completed_between(starts[0], starts[-1] + timedelta(days=6), TZ)),
+            .where(completed_between(starts[0], starts[-1] + timedelta(days=6), tz)),
             user,
             unit_id,
         )
     ).one()
-    got_cols = [_count_if(submitted_between(s, s + timedelta(days=6), TZ)) for s in starts]
+    got_cols = [_count_if(submitted_between(s, s + timedelta(days=6), tz)) for s in starts]
     got = db.session.execute(
         scoped(
             select(*got_cols)
             .select_from(ServiceRequest)
-            .where(submitted_between(starts[0], starts[-1] + timedelta(days=6), TZ)),
+            .where(submitted_between(starts[0], starts[-1] + timedelta(days=6), tz)),
             user,
             unit_id,
         )
@@ -195,13 +196,13 @@ def throughput(user: User, unit_id: int | None, now: datetime, weeks: int = 12) 
     ]
 
 
-def _local_date(col, dialect: str):
-    """The local (WITA) calendar date of a UTC timestamp column, in SQL."""
+def _local_date(col, dialect: str, tz: str):
+    """The calendar date in zone `tz` of a UTC timestamp column, in SQL."""
     if dialect == "postgresql":
-        return cast(func.timezone(TZ, col), Date)
-    offset = ZoneInfo(TZ).utcoffset(datetime(2026, 1, 1))
+        return cast(func.timezone(tz, col), Date)
+    offset = ZoneInfo(tz).utcoffset(datetime(2026, 1, 1))
     if offset is None:  # a zone from the tz database always has an offset
-        raise ValueError(f"no UTC offset for {TZ}")
+        raise ValueError(f"no UTC offset for {tz}")
     hours = int(offset.total_seconds() // 3600)
     return func.date(col, f"{hours:+d} hours")
 
@@ -215,9 +216,11 @@ def stage_durations(user: User, unit_id: int | None, now: datetime, weeks: int =
     once per distinct pair.
     """
     dialect = db.engine.dialect.name
-    first = week_start(local_today(now, TZ)) - timedelta(weeks=weeks - 1)
+    unit = report_unit(user, unit_id)
+    tz = zone_of(unit)
+    first = week_start(local_today(now, tz)) - timedelta(weeks=weeks - 1)
     done_ids = scoped(
-        select(ServiceRequest.id).where(completed_between(first, local_today(now, TZ), TZ)),
+        select(ServiceRequest.id).where(completed_between(first, local_today(now, tz), tz)),
         user,
         unit_id,
     )
@@ -238,8 +241,8 @@ def stage_durations(user: User, unit_id: int | None, now: datetime, weeks: int =
         )
         .subquery()
     )
-    d1 = _local_date(spans.c.started, dialect)
-    d2 = _local_date(spans.c.ended, dialect)
+    d1 = _local_date(spans.c.started, dialect, tz)
+    d2 = _local_date(spans.c.ended, dialect, tz)
     stmt = (
         select(spans.c.stage, d1, d2, func.count())
         .where(spans.c.ended.is_not(None))
@@ -252,7 +255,7 @@ def stage_durations(user: User, unit_id: int | None, now: datetime, weeks: int =
     if not rows:
         return []
     as_date = {raw: _as_date(raw) for _stage, start, end, _n in rows for raw in (start, end)}
-    cal = sla.default_calendar()
+    cal = calendar_for(unit)
     base = min(as_date.values())
     upto = {d: cal.working_dates_after(base, d) for d in set(as_date.values())}
     totals: dict[Status, list[int]] = defaultdict(lambda: [0, 0])
@@ -276,7 +279,8 @@ def _as_date(value) -> date:
 
 
 def backlog(user: User, unit_id: int | None, now: datetime) -> Backlog:
-    month = period_of("month", local_today(now, TZ))
+    tz = report_zone(user, unit_id)
+    month = period_of("month", local_today(now, tz))
     work = open_work(user, unit_id, now)
     return Backlog(
         **work,
@@ -328,6 +332,7 @@ def period_report(user: User, unit_id: int | None, period: Period, now: datetime
     index range scan) grouped by every dimension at once, then rolled up here from a few
     hundred groups; and one query for the served businesses' legality shares.
     """
+    tz = report_zone(user, unit_id)
     dims: list[ColumnElement[Any]] = [
         ServiceRequest.service_type_id.label("service"),
         ServiceRequest.product_category.label("category"),
@@ -354,8 +359,8 @@ def period_report(user: User, unit_id: int | None, period: Period, now: datetime
         return scoped(stmt, user, unit_id)
 
     both = union_all(
-        branch(submitted_between(period.first, period.last, TZ), 1, 0),
-        branch(completed_between(period.first, period.last, TZ), 0, 1),
+        branch(submitted_between(period.first, period.last, tz), 1, 0),
+        branch(completed_between(period.first, period.last, tz), 0, 1),
     ).subquery()
     keys = [both.c.service, both.c.category, both.c.kecamatan, both.c.area, both.c.scale]
     stmt = select(
@@ -397,7 +402,7 @@ def period_report(user: User, unit_id: int | None, period: Period, now: datetime
     served = (
         scoped(
             select(ServiceRequest.business_id)
-            .where(completed_between(period.first, period.last, TZ))
+            .where(completed_between(period.first, period.last, tz))
             .distinct(),
             user,
             unit_id,
@@ -456,7 +461,7 @@ def skm_report(
     user: User, unit_id: int | None, period: Period, suggestions: int = 100
 ) -> SKMReport:
     """NRR per element, IKM and grade, the respondents' profile and the latest suggestions."""
-    lo, hi = period.utc_bounds(TZ)
+    lo, hi = period.utc_bounds(report_zone(user, unit_id))
 
     def scope(stmt):
         stmt = stmt.where(SurveyResponse.created_at >= lo, SurveyResponse.created_at < hi)

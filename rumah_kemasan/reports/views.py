@@ -37,6 +37,7 @@ from ..permissions import (
     survey_refusal,
 )
 from ..security import arg_int
+from ..service_requests.calendars import report_zone
 from ..service_requests.filters import AGE_BUCKETS, ReportFilters
 from ..service_requests.queries import request_list
 from ..service_requests.sla import MONTHS_EN, MONTHS_ID
@@ -176,8 +177,8 @@ def backlog():
 # --- period report -------------------------------------------------------------------------
 
 
-def _period():
-    today = local_today(utcnow())
+def _period(unit_id: int | None):
+    today = local_today(utcnow(), report_zone(current_user, unit_id))
     a = request.args
     return parse_period(a.get("period"), a.get("year"), a.get("n"), today)
 
@@ -187,7 +188,7 @@ def _period():
 @permission_required(can_read_reports)
 def index():
     unit_id, units = _unit_filter()
-    period = _period()
+    period = _period(unit_id)
     report = queries.period_report(current_user, unit_id, period, utcnow())
     names = queries.labels(report)
 
@@ -261,7 +262,7 @@ def _pct(frac) -> str:
 @permission_required(can_read_reports)
 def skm():
     unit_id, units = _unit_filter()
-    period = _period()
+    period = _period(unit_id)
     data = queries.skm_report(current_user, unit_id, period)
     return render_template(
         "reports/skm.html",
@@ -303,7 +304,7 @@ def _export(fmt: str):
         if not can_read_reports(current_user):
             abort(403)
         unit_id, _units = _unit_filter()
-        period = _period()
+        period = _period(unit_id)
         details = {"table": "report", "unit": unit_id, **period.args()}
     else:
         details = {"table": "requests", "filters": request.args.to_dict()}

@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 from ..accounts.models import Area, Business, BusinessScale, ProductCategory
 from ..security import bounded_int
 from .models import ServiceRequest
+from .sla import DEFAULT_TIMEZONE
 from .workflow import OPEN_STATUSES, Status
 
 SLA_CHOICES = ("within", "over")
@@ -169,7 +170,7 @@ def age_clause(key: str, now: datetime):
     return and_(*clauses)
 
 
-def report_clauses(f: ReportFilters, now: datetime, tz: str = "Asia/Makassar") -> list:
+def report_clauses(f: ReportFilters, now: datetime, tz: str = DEFAULT_TIMEZONE) -> list:
     """WHERE clauses over ServiceRequest for the filters that are set."""
     out = []
     if f.unit_id:

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..permissions import scope_requests
 from ..roles import Role
 from . import sla
+from .calendars import calendar_for, report_unit, zone_of
 from .filters import ReportFilters, report_clauses
 from .models import RequestEvent, ServiceRequest, Visibility
 from .workflow import OPEN_STATUSES, Status
@@ -113,8 +114,16 @@ def _order(sort: str):
     return (col.asc().nulls_last(), ServiceRequest.id.asc())
 
 
-def list_clauses(filters: ListFilters, now: datetime) -> list:
+def list_clauses(
+    filters: ListFilters,
+    now: datetime,
+    tz: str = sla.DEFAULT_TIMEZONE,
+    calendar: sla.WorkingCalendar | None = None,
+) -> list:
     """The WHERE clauses over ServiceRequest of every filter but the text search and the scope.
+
+    Dates are local dates in zone `tz` and "this week" is the week of `calendar` (those of the
+    unit the list is narrowed to: calendars.report_unit).
 
     The list applies them, and so does every figure that links to the list (the national
     overview counts with them), so a number and the rows behind its link cannot drift apart.
@@ -131,7 +140,7 @@ def list_clauses(filters: ListFilters, now: datetime) -> list:
     if filters.overdue:
         out.append(overdue_clause(now))
     if filters.due_this_week:
-        start, end = sla.week_bounds(now)
+        start, end = sla.week_bounds(now, calendar or sla.zone_calendar(tz))
         out.append(
             and_(
                 ServiceRequest.status.in_(list(OPEN_STATUSES)),
@@ -140,7 +149,7 @@ def list_clauses(filters: ListFilters, now: datetime) -> list:
             )
         )
     if filters.report is not None:
-        out += report_clauses(filters.report, now)
+        out += report_clauses(filters.report, now, tz)
     return out
 
 
@@ -159,7 +168,9 @@ def request_list(
     past every earlier row as OFFSET would.
     """
     stmt = scope_requests(select(ServiceRequest), user)
-    clauses = list_clauses(filters, now)
+    unit_id = filters.report.unit_id if filters.report is not None else None
+    unit = report_unit(user, unit_id)
+    clauses = list_clauses(filters, now, zone_of(unit), calendar_for(unit))
     if clauses:
         stmt = stmt.where(*clauses)
     sort = filters.sort if filters.sort in SORTS else "newest"
@@ -362,6 +373,7 @@ def _with_card_data(stmt: Select) -> Select:
         joinedload(ServiceRequest.service_type),
         joinedload(ServiceRequest.assignee),
         joinedload(ServiceRequest.applicant),
+        joinedload(ServiceRequest.unit),  # its zone and calendar: dates and days left
         with_expression(ServiceRequest.has_before_photo, has_before_photo()),
     )
 

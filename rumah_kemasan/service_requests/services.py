@@ -27,6 +27,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..roles import Role
 from . import catalog, sla
+from .calendars import calendar_for
 from .events import record_event
 from .models import (
     EventKind,
@@ -159,7 +160,7 @@ def file_request(
     now = utcnow()
     printing = offer.includes_printing
     req = ServiceRequest(
-        code=_next_code(sla.default_calendar().local(now).year),
+        code=_next_code(calendar_for(data.business.unit).local(now).year),
         unit_id=data.business.unit_id,
         business_id=data.business.id,
         applicant_id=applicant.id,
@@ -196,16 +197,16 @@ def _apply_clock(req: ServiceRequest, source: Status, target: Status, now: datet
     """
     if target is Status.ACCEPTED and req.accepted_at is None:
         req.accepted_at = now
-        req.due_at = sla.due_at(now, req.sla_days, 0, sla.default_calendar())
+        req.due_at = sla.due_at(now, req.sla_days, 0, calendar_for(req.unit))
     if req.accepted_at is None:
         return
     if source is Status.COMPLETED and req.completed_at is not None:
         # Reopened: the time it sat completed was not the designers' to spend.
-        cal = sla.default_calendar()
+        cal = calendar_for(req.unit)
         req.paused_seconds += int(sla.paused_working_seconds(req.completed_at, now, cal))
         req.due_at = sla.due_at(req.accepted_at, req.sla_days, req.paused_seconds, cal)
     if req.paused_at is not None and target.clock is not source.clock:
-        cal = sla.default_calendar()
+        cal = calendar_for(req.unit)
         req.paused_seconds += int(sla.paused_working_seconds(req.paused_at, now, cal))
         req.paused_at = None
         req.due_at = sla.due_at(req.accepted_at, req.sla_days, req.paused_seconds, cal)

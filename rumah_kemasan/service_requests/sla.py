@@ -1,4 +1,4 @@
-"""Service-level clock: working days, due dates, pauses and WITA formatting.
+"""Service-level clock: working days, due dates, pauses and local-time formatting.
 
 Pure module (stdlib + ``holidays``); no Flask, no SQLAlchemy, no translations.
 
@@ -6,13 +6,16 @@ Rules
 -----
 * Every datetime going in or out is timezone-aware; a naive input is taken as UTC.
   Results are returned in UTC.
-* Counting happens in the unit's local timezone (default WITA, ``Asia/Makassar``).
+* Counting happens in the unit's local timezone (``Unit.timezone``; a new unit starts in
+  ``DEFAULT_TIMEZONE``), labelled WIB, WITA or WIT (``zone_label``).
 * A working day is Monday-Friday and not an Indonesian public holiday as listed by
   ``holidays.country_holidays("ID")``. *Cuti bersama* (joint leave days decreed each
   year) are **not** public holidays and are working days by default; pass
   ``joint_holidays=True`` to ``WorkingCalendar`` to close on them too (the package
   lists them under its ``government`` category). Local closures that the package
-  does not know (e.g. Galungan/Kuningan in Bali) can be given as ``extra_holidays``.
+  does not know (e.g. Galungan/Kuningan in Bali, the cuti bersama a unit observes) are
+  given as ``extra_holidays``; national holidays a unit works through as
+  ``extra_working_days`` (a weekend stays closed).
 * The SLA clock is a *working clock*: it runs for the whole 24 hours of each working
   day and stands still on non-working days. Hence:
 
@@ -36,7 +39,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-WITA = ZoneInfo("Asia/Makassar")
+# The zone a new unit starts in (Unit.timezone's default): the only zone the code names
+# outside the labels below; every date is otherwise counted in its unit's own zone.
+DEFAULT_TIMEZONE = "Asia/Makassar"
 DAY_SECONDS = 86400
 WORKDAY_START = time(8, 0)
 
@@ -68,13 +73,16 @@ MONTHS_EN = (
     "November",
     "December",
 )
-# Indonesian zone names; anything else falls back to the zone's own abbreviation.
+# Indonesian zone names; anything else falls back to the zone's own abbreviation. The three
+# zones a unit may choose (Asia/Pontianak is WIB too, but a unit of Kalimantan Barat picks
+# Asia/Jakarta: same clock).
 ZONE_LABELS = {
     "Asia/Jakarta": "WIB",
     "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
+    DEFAULT_TIMEZONE: "WITA",
     "Asia/Jayapura": "WIT",
 }
+UNIT_TIMEZONES = ("Asia/Jakarta", DEFAULT_TIMEZONE, "Asia/Jayapura")
 
 
 def as_utc(dt: datetime) -> datetime:
@@ -85,29 +93,48 @@ def as_utc(dt: datetime) -> datetime:
 
 
 class WorkingCalendar:
-    """Working days of one unit: weekdays minus holidays, in the unit's timezone."""
+    """Working days of one unit: weekdays minus holidays, in the unit's timezone.
+
+    The holidays are the national ones (``national_holidays``) plus the unit's
+    ``extra_holidays`` minus its ``extra_working_days``.
+    """
 
     def __init__(
         self,
-        tz: str = "Asia/Makassar",
+        tz: str = DEFAULT_TIMEZONE,
         country: str = "ID",
         *,
         joint_holidays: bool = False,
         extra_holidays: Iterable[date] = (),
+        extra_working_days: Iterable[date] = (),
     ):
         self.tz = ZoneInfo(tz)
         self.country = country
         self.joint_holidays = joint_holidays
         self.extra_holidays = frozenset(extra_holidays)
+        self.extra_working_days = frozenset(extra_working_days)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
+
+    @property
+    def label(self) -> str:
+        """WIB, WITA or WIT (the zone's own abbreviation for any other zone)."""
+        return zone_label(self.tz.key)
+
+    def national_holidays(self, year: int, locale: str = "id") -> dict[date, str]:
+        """The country's holidays of a year by date, named in `locale` (id or en)."""
+        categories = ("public", "government") if self.joint_holidays else ("public",)
+        language = "en_US" if (locale or "id").lower().startswith("en") else "id"
+        listed = holidays.country_holidays(
+            self.country, years=year, categories=categories, language=language
+        )
+        return dict(sorted(listed.items()))
 
     def holidays_in(self, year: int) -> frozenset[date]:
         """Return the closed (holiday) dates of a year, cached per year."""
         cached = self._holidays_by_year.get(year)
         if cached is None:
-            categories = ("public", "government") if self.joint_holidays else ("public",)
-            listed = holidays.country_holidays(self.country, years=year, categories=categories)
-            cached = frozenset(listed.keys()) | {d for d in self.extra_holidays if d.year == year}
+            national = set(self.national_holidays(year)) - self.extra_working_days
+            cached = frozenset(national | {d for d in self.extra_holidays if d.year == year})
             self._holidays_by_year[year] = cached
         return cached
 
@@ -199,15 +226,19 @@ def _weekdays_through(d: date) -> int:
     return weeks * 5 + min(rest, 5)
 
 
-_default_calendar: WorkingCalendar | None = None
+_zone_calendars: dict[str, WorkingCalendar] = {}
 
 
-def default_calendar() -> WorkingCalendar:
-    """Return the shared WITA / Indonesia calendar."""
-    global _default_calendar
-    if _default_calendar is None:
-        _default_calendar = WorkingCalendar()
-    return _default_calendar
+def zone_calendar(tz: str = DEFAULT_TIMEZONE) -> WorkingCalendar:
+    """The national calendar in zone `tz` (no unit's own days), shared per zone.
+
+    For pure callers and tests; the app asks ``calendars.calendar_for(unit)``, which adds the
+    unit's holidays.
+    """
+    cal = _zone_calendars.get(tz)
+    if cal is None:
+        cal = _zone_calendars[tz] = WorkingCalendar(tz)
+    return cal
 
 
 def due_at(
@@ -222,7 +253,7 @@ def due_at(
     ``paused_working_seconds(pause_start, pause_end)`` over finished pauses, not
     wall-clock seconds (a weekend inside a pause must not extend the deadline).
     """
-    cal = cal or default_calendar()
+    cal = cal or zone_calendar()
     if working_days < 0:
         raise ValueError("working_days must not be negative")
     return cal.add_working_seconds(
@@ -234,7 +265,7 @@ def paused_working_seconds(
     start: datetime, end: datetime, cal: WorkingCalendar | None = None
 ) -> float:
     """Return the working-clock seconds of one pause, to accumulate on the request."""
-    return (cal or default_calendar()).working_seconds_between(start, end)
+    return (cal or zone_calendar()).working_seconds_between(start, end)
 
 
 def due_at_with_pauses(
@@ -249,7 +280,7 @@ def due_at_with_pauses(
     An open pause (end ``None``) counts until ``now`` (default: the current time).
     Pause time before ``accepted_at`` is ignored and overlapping pauses count once.
     """
-    cal = cal or default_calendar()
+    cal = cal or zone_calendar()
     accepted = as_utc(accepted_at)
     now_utc = as_utc(now) if now is not None else datetime.now(UTC)
     intervals = sorted(
@@ -274,7 +305,7 @@ def working_days_left(due: datetime, now: datetime, cal: WorkingCalendar | None 
     ``due`` the result is minus the working days from the due date (exclusive) to today
     (inclusive), and at least -1 so that the sign always tells "overdue".
     """
-    cal = cal or default_calendar()
+    cal = cal or zone_calendar()
     due_local = cal.local(due)
     now_local = cal.local(now)
     days = cal.working_dates_after(now_local.date(), due_local.date())
@@ -285,7 +316,7 @@ def working_days_left(due: datetime, now: datetime, cal: WorkingCalendar | None 
 
 def week_bounds(now: datetime, cal: WorkingCalendar | None = None) -> tuple[datetime, datetime]:
     """The current week (Monday 00:00 to the next Monday 00:00, local time) in UTC."""
-    cal = cal or default_calendar()
+    cal = cal or zone_calendar()
     local = cal.local(now)
     monday = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -298,11 +329,15 @@ def is_overdue(due: datetime | None, now: datetime, paused: bool = False) -> boo
     return due is not None and not paused and as_utc(now) > as_utc(due)
 
 
-def _zone_label(tz: ZoneInfo, local: datetime) -> str:
-    return ZONE_LABELS.get(tz.key, local.tzname() or tz.key)
+def zone_label(tz: str) -> str:
+    """WIB, WITA or WIT for an Indonesian zone; the zone's abbreviation (or name) otherwise."""
+    label = ZONE_LABELS.get(tz)
+    if label is None:
+        label = datetime.now(ZoneInfo(tz)).tzname() or tz
+    return label
 
 
-def format_date_wita(dt: datetime | date, locale: str = "id", tz: str = "Asia/Makassar") -> str:
+def format_local_date(dt: datetime | date, locale: str = "id", tz: str = DEFAULT_TIMEZONE) -> str:
     """Return the local date as "28 November 2026" (a plain date is shown as is)."""
     if isinstance(dt, datetime):
         dt = as_utc(dt).astimezone(ZoneInfo(tz)).date()
@@ -310,11 +345,10 @@ def format_date_wita(dt: datetime | date, locale: str = "id", tz: str = "Asia/Ma
     return f"{dt.day} {months[dt.month - 1]} {dt.year}"
 
 
-def format_wita(dt: datetime, locale: str = "id", tz: str = "Asia/Makassar") -> str:
-    """Return "28 November 2026 pukul 10.30 WITA" (id) or "…, 10:30 WITA" (en)."""
-    zone = ZoneInfo(tz)
-    local = as_utc(dt).astimezone(zone)
-    label = _zone_label(zone, local)
+def format_local(dt: datetime, locale: str = "id", tz: str = DEFAULT_TIMEZONE) -> str:
+    """Return "28 November 2026 pukul 10.30 WITA" (id) or "…, 10:30 WITA" (en), in zone tz."""
+    local = as_utc(dt).astimezone(ZoneInfo(tz))
+    label = zone_label(tz)
     if (locale or "id").lower().startswith("en"):
-        return f"{format_date_wita(local.date(), 'en')}, {local:%H:%M} {label}"
-    return f"{format_date_wita(local.date(), 'id')} pukul {local:%H.%M} {label}"
+        return f"{format_local_date(local.date(), 'en')}, {local:%H:%M} {label}"
+    return f"{format_local_date(local.date(), 'id')} pukul {local:%H.%M} {label}"

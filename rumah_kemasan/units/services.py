@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 from ..accounts.models import Area, AreaKind, Unit
 from ..audit import services as audit
 from ..extensions import db
+from ..service_requests import sla
 
-# The three zones of Indonesia, by their legal abbreviation. Another zone is refused.
-TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+# The three zones of Indonesia, by their legal abbreviation (sla.py names them once). Another
+# zone is refused.
+TIMEZONES = {zone: sla.zone_label(zone) for zone in sla.UNIT_TIMEZONES}
 
 REGION_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{2,4}){0,3}$")  # 51 · 51.71 · 51.71.01 · ….1001
 AUDITED_FIELDS = (

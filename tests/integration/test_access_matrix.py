@@ -155,6 +155,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("/admin/users/<int:user_id>/enable", "POST"): (L, 403, 403, 403, 403, 409, 409),
     ("/admin/users/<int:user_id>/role", "POST"): (L, 403, 403, 403, 403, 400, 400),
     ("/admin/users/<int:user_id>/reinvite", "POST"): (L, 403, 403, 403, 403, 409, 409),
+    # a unit's holidays (the unit of `req`): its supervisor and the admin; an empty post is the
+    # form again with its errors (200), an empty change goes back to the page with a message.
+    ("/admin/units/<int:unit_id>/holidays", "GET"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/holidays", "POST"): (L, 403, 403, 403, 403, 200, 200),
+    ("/admin/units/<int:unit_id>/holidays/change", "POST"): (L, 403, 403, 403, 403, 303, 303),
 }
 
 # URL parameters that differ from the defaults in security_world.fill
@@ -255,6 +260,7 @@ class _Dummy:
     class req:
         code = "RK-2026-00001"
         business_id = 1
+        unit_id = 1
 
     class before:
         id = 1

@@ -132,7 +132,7 @@ def test_a_request_keeps_the_terms_it_was_filed_under(
     assert (new.sla_days, new.free_revisions) == (12, 4)
 
     # Both accepted at the same instant, after the change: each counts its own days.
-    cal = sla.default_calendar()
+    cal = sla.zone_calendar()
     _accept(old, supervisor, monkeypatch)
     _accept(new, supervisor, monkeypatch)
     assert old.due_at == sla.due_at(MONDAY, 5, 0, cal)
@@ -155,7 +155,7 @@ def test_two_units_promise_different_times_and_each_request_is_due_accordingly(
     )
     _accept(here, make_user(Role.SUPERVISOR), monkeypatch)
     _accept(there, make_user(Role.SUPERVISOR, unit_=other_unit), monkeypatch)
-    cal = sla.default_calendar()
+    cal = sla.zone_calendar()
     assert here.due_at == sla.due_at(MONDAY, 7, 0, cal)
     assert there.due_at == sla.due_at(MONDAY, 20, 0, cal)
 

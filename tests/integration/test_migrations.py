@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import textwrap
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,6 +192,7 @@ def _fill_every_table() -> None:
         LoginAttempt,
         OneTimeToken,
         TokenPurpose,
+        UnitHoliday,
         User,
     )
     from rumah_kemasan.audit.models import AuditLog
@@ -274,6 +275,7 @@ def _fill_every_table() -> None:
             **{f"u{i}": 3 for i in range(1, 10)},
         ),
         TrackAttempt(address="203.0.113.7"),
+        UnitHoliday(unit_id=done.unit_id, day=date(2026, 11, 25), name="Galungan"),
     ]
     for row in rows:
         if not db.session.scalar(select(func.count()).select_from(type(row))):

@@ -34,9 +34,9 @@ def test_the_right_pair_shows_status_steps_and_expected_date(app, client, make_u
     assert req.code in html
     assert "Diterima, Dalam Antrean" in html  # the customer-facing label (Indonesian default)
     assert "Diajukan" in html  # the first step
-    from rumah_kemasan.service_requests.sla import format_date_wita
+    from rumah_kemasan.service_requests.sla import format_local_date
 
-    assert format_date_wita(due, "id") in html
+    assert format_local_date(due, "id") in html
     for private in ("CATATAN-INTERNAL", "KOMENTAR-PUBLIK", "Ni Luh Rahasia", "7890", "0812"):
         assert private not in html
     # Nothing personal in the URL: the form posts to /track itself.

@@ -7,20 +7,22 @@ Nyepi Mon 8 Mar, Idul Fitri Wed 10 + Thu 11 Mar (estimated), 17 Agustus Tue.
 """
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from rumah_kemasan.service_requests.sla import (
-    WITA,
     WorkingCalendar,
     due_at,
     due_at_with_pauses,
-    format_date_wita,
-    format_wita,
+    format_local,
+    format_local_date,
     is_overdue,
     paused_working_seconds,
     working_days_left,
 )
+
+WITA = ZoneInfo("Asia/Makassar")
 
 
 def wita(*args):
@@ -301,24 +303,24 @@ def test_is_overdue():
 # --- formatting ---------------------------------------------------------------------
 
 
-def test_format_wita_indonesian():
-    assert format_wita(utc(2026, 11, 28, 2, 30)) == "28 November 2026 pukul 10.30 WITA"
+def test_format_local_indonesian():
+    assert format_local(utc(2026, 11, 28, 2, 30)) == "28 November 2026 pukul 10.30 WITA"
 
 
-def test_format_wita_english():
-    assert format_wita(utc(2026, 11, 28, 2, 30), "en") == "28 November 2026, 10:30 WITA"
+def test_format_local_english():
+    assert format_local(utc(2026, 11, 28, 2, 30), "en") == "28 November 2026, 10:30 WITA"
 
 
-def test_format_wita_crosses_local_midnight():
-    assert format_wita(utc(2026, 12, 31, 16, 5)) == "1 Januari 2027 pukul 00.05 WITA"
+def test_format_local_crosses_local_midnight():
+    assert format_local(utc(2026, 12, 31, 16, 5)) == "1 Januari 2027 pukul 00.05 WITA"
 
 
-def test_format_wita_naive_is_utc():
-    assert format_wita(datetime(2026, 11, 28, 2, 30)) == "28 November 2026 pukul 10.30 WITA"
+def test_format_local_naive_is_utc():
+    assert format_local(datetime(2026, 11, 28, 2, 30)) == "28 November 2026 pukul 10.30 WITA"
 
 
 def test_format_other_indonesian_zone():
-    assert format_wita(utc(2026, 11, 28, 2, 30), tz="Asia/Jakarta") == (
+    assert format_local(utc(2026, 11, 28, 2, 30), tz="Asia/Jakarta") == (
         "28 November 2026 pukul 09.30 WIB"
     )
 
@@ -341,13 +343,13 @@ def test_format_other_indonesian_zone():
     ],
 )
 def test_month_names(month, name_id, name_en):
-    assert format_date_wita(date(2026, month, 5)) == f"5 {name_id} 2026"
-    assert format_date_wita(date(2026, month, 5), "en") == f"5 {name_en} 2026"
+    assert format_local_date(date(2026, month, 5)) == f"5 {name_id} 2026"
+    assert format_local_date(date(2026, month, 5), "en") == f"5 {name_en} 2026"
 
 
-def test_format_date_wita_uses_local_date():
-    assert format_date_wita(utc(2026, 11, 28, 2, 30)) == "28 November 2026"
-    assert format_date_wita(utc(2026, 3, 1, 16, 0)) == "2 Maret 2026"
+def test_format_local_date_uses_local_date():
+    assert format_local_date(utc(2026, 11, 28, 2, 30)) == "28 November 2026"
+    assert format_local_date(utc(2026, 3, 1, 16, 0)) == "2 Maret 2026"
 
 
 def test_missing_pause_total_counts_as_none():
@@ -367,3 +369,34 @@ def test_working_day_count_agrees_with_walking_the_calendar(cal):
             cal.is_working_day(lo + timedelta(days=i)) for i in range(1, (hi - lo).days + 1)
         )
         assert cal.working_dates_after(a, b) == (walked if b >= a else -walked), (a, b)
+
+
+def test_format_eastern_zone():
+    assert format_local(utc(2026, 11, 28, 2, 30), "en", tz="Asia/Jayapura") == (
+        "28 November 2026, 11:30 WIT"
+    )
+
+
+# --- a unit's own days ------------------------------------------------------------------
+
+
+def test_extra_working_day_cancels_a_national_holiday_only():
+    # 17 Agustus 2026 is a Monday holiday; a unit that works it counts it, a weekend stays shut.
+    works = WorkingCalendar(extra_working_days=[date(2026, 8, 17), date(2026, 8, 16)])
+    assert not WorkingCalendar().is_working_day(date(2026, 8, 17))
+    assert works.is_working_day(date(2026, 8, 17))
+    assert not works.is_working_day(date(2026, 8, 16))  # a Sunday
+    # Fri 14 Aug 10:00 + 1 working day: Mon 17 Aug for that unit, Tue 18 Aug nationally.
+    assert works.add_working_days(wita(2026, 8, 14, 10), 1) == wita(2026, 8, 17, 10)
+    assert WorkingCalendar().add_working_days(wita(2026, 8, 14, 10), 1) == wita(2026, 8, 18, 10)
+
+
+def test_calendar_counts_in_its_own_zone():
+    # The same instant is a working Friday evening in WIB and a closed Saturday in WIT: in WIT
+    # the clock starts Monday 08:00, so one working day later is Tuesday 08:00 WIT.
+    wib = WorkingCalendar("Asia/Jakarta")
+    wit = WorkingCalendar("Asia/Jayapura")
+    start = utc(2026, 11, 27, 16, 30)  # Fri 23:30 WIB, Sat 01:30 WIT
+    assert wib.add_working_days(start, 1) == datetime(2026, 11, 30, 23, 30, tzinfo=wib.tz)
+    assert wit.add_working_days(start, 1) == datetime(2026, 12, 1, 8, 0, tzinfo=wit.tz)
+    assert (wib.label, wit.label, WorkingCalendar().label) == ("WIB", "WIT", "WITA")
