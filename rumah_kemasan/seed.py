@@ -1,4 +1,5 @@
-"""`flask seed demo`: a realistic Denpasar unit with owners and requests in every status.
+"""`flask seed demo`: two units (Denpasar in WITA, Sleman in WIB) with owners and requests in
+every status, each with its own staff, catalog and day off.
 
 Passwords are generated per database and written to instance/demo-logins.txt (git-ignored),
 so nothing usable on a real deployment is ever in the code.
@@ -6,10 +7,12 @@ so nothing usable on a real deployment is ever in the code.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import random
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from faker import Faker
@@ -17,7 +20,8 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from .accounts.models import Area, Business, BusinessScale, ProductCategory, Unit, User
+from .accounts.models import Area, AreaKind, Business, BusinessScale, ProductCategory, Unit, User
+from .admin_calendar.services import HolidayRefused, add_day_off
 from .database import utcnow
 from .designs import checklists
 from .designs import services as designs
@@ -151,8 +155,44 @@ def _path_for(target: Status, printing: bool) -> list[Status]:
     return PATHS[target]
 
 
+# The second unit of the demo: another province and another time zone (WIB), with a catalog
+# that differs from Denpasar's and its own day off. Only the demo creates it: `flask data load`
+# on a real deployment loads the data files, never this.
+SLEMAN = {
+    "slug": "sleman",
+    "name": "Rumah Kemasan Kabupaten Sleman",
+    "province": "Daerah Istimewa Yogyakarta",
+    "city": "Kabupaten Sleman",
+    "address": "Jl. Parasamya, Beran, Tridadi, Sleman",
+    "whatsapp": "6281227100034",
+    "email": "rumahkemasan@demo-sleman.id",
+    "opening_hours": "Senin–Kamis 08.00–15.30\nJumat 08.00–14.00",
+    "timezone": "Asia/Jakarta",
+    "region_code": "34.04",
+}
+SLEMAN_AREAS = {
+    ("34.04.07", "Mlati"): ["Sinduadi", "Sendangadi", "Tlogoadi", "Tirtoadi"],
+    ("34.04.08", "Depok"): ["Caturtunggal", "Maguwoharjo", "Condongcatur"],
+    ("34.04.09", "Berbah"): ["Tegaltirto", "Kalitirto", "Jogotirto"],
+}
+JAVANESE_FIRST = ["Sri", "Budi", "Wahyu", "Dwi", "Tri", "Endang", "Agus", "Siti", "Joko"]
+JAVANESE_LAST = ["Rahayu", "Santoso", "Wibowo", "Lestari", "Purnomo", "Handayani", "Susilo"]
+# Sleman offers no photo session nor legal-permit help, and promises labels in 7 working days.
+SLEMAN_OFF = ("FOTO-PRODUK", "LEGALITAS")
+SLEMAN_SLA = {"DESAIN-LABEL": 7}
+# Local days off: Galungan for Denpasar (a Balinese holiday, not a national one), a cuti
+# bersama for Sleman.
+DAYS_OFF = {
+    "denpasar": [
+        (date(2026, 6, 17), "Hari Raya Galungan"),
+        (date(2027, 1, 13), "Hari Raya Galungan"),
+    ],
+    "sleman": [(date(2026, 12, 24), "Cuti bersama Hari Raya Natal")],
+}
+
+
 def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> None:
-    """Create the demo data and print the logins."""
+    """Create the demo data (two units in two time zones) and print a login per role."""
     logins_file = Path(current_app.instance_path) / "demo-logins.txt"
     if if_empty and db.session.scalar(select(func.count()).select_from(ServiceRequest)):
         echo("demo data already present; logins:")
@@ -163,43 +203,192 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     fake = Faker("id_ID")
     fake.seed_instance(2026)
     load_all()
-    unit = db.session.scalars(select(Unit).where(Unit.slug == "denpasar")).one()
+    password = "-".join(secrets.token_hex(3) for _ in range(3))
+    denpasar = db.session.scalars(select(Unit).where(Unit.slug == "denpasar")).one()
+    sleman = _sleman()
+    admin = _person(Role.ADMIN, "Admin TI", "admin@demo.rumahkemasan.id", "6281100000005", password)
+    db.session.flush()
+    _sleman_catalog(sleman, admin)
+    for unit in (denpasar, sleman):
+        for day, name in DAYS_OFF[unit.slug]:
+            with contextlib.suppress(HolidayRefused):  # already a national holiday that year
+                add_day_off(unit, day, name, admin)
+
+    staff_of = {
+        denpasar.id: (
+            _person(
+                Role.SUPERVISOR,
+                "Ni Made Suartini",
+                "kepala@demo.rumahkemasan.id",
+                "6281100000001",
+                password,
+                denpasar,
+            ),
+            [
+                _person(
+                    Role.STAFF,
+                    "I Gede Arya Wibawa",
+                    "arya@demo.rumahkemasan.id",
+                    "6281100000002",
+                    password,
+                    denpasar,
+                ),
+                _person(
+                    Role.STAFF,
+                    "Ni Putu Desi Lestari",
+                    "desi@demo.rumahkemasan.id",
+                    "6281100000003",
+                    password,
+                    denpasar,
+                ),
+                _person(
+                    Role.STAFF,
+                    "I Komang Adi Saputra",
+                    "adi@demo.rumahkemasan.id",
+                    "6281100000004",
+                    password,
+                    denpasar,
+                ),
+            ],
+        ),
+        sleman.id: (
+            _person(
+                Role.SUPERVISOR,
+                "Sri Wahyuningsih",
+                "kepala.sleman@demo.rumahkemasan.id",
+                "6281100000011",
+                password,
+                sleman,
+            ),
+            [
+                _person(
+                    Role.STAFF,
+                    "Bayu Aji Nugroho",
+                    "bayu.sleman@demo.rumahkemasan.id",
+                    "6281100000012",
+                    password,
+                    sleman,
+                ),
+                _person(
+                    Role.STAFF,
+                    "Rina Kartikasari",
+                    "rina.sleman@demo.rumahkemasan.id",
+                    "6281100000013",
+                    password,
+                    sleman,
+                ),
+            ],
+        ),
+    }
+    # Three owners in four in Denpasar, the rest in Sleman; requests in the same shares.
+    n_sleman_owners = max(1, n_owners // 4)
+    n_sleman_requests = max(1, n_requests // 4)
+    owners: dict[int, list[User]] = {denpasar.id: [], sleman.id: []}
+    for i in range(n_owners):
+        in_sleman = i >= n_owners - n_sleman_owners
+        first, last = (JAVANESE_FIRST, JAVANESE_LAST) if in_sleman else (FIRST, LAST)
+        honorific = "" if in_sleman else ("Ni " if i % 2 else "I ")
+        name = f"{honorific}{rng.choice(first)} {rng.choice(last)}"
+        email = f"pemilik{i + 1}@demo-umkm.id" if i % 3 else None
+        owner = _person(Role.OWNER, name, email, f"62812{37000000 + i:08d}", password)
+        owners[sleman.id if in_sleman else denpasar.id].append(owner)
+    db.session.flush()
+
+    year_counts: dict[int, int] = {}
+    for unit, count in (
+        (denpasar, n_requests - n_sleman_requests),
+        (sleman, n_sleman_requests),
+    ):
+        supervisor, staff = staff_of[unit.id]
+        _seed_unit(unit, owners[unit.id], count, supervisor, staff, rng, fake, year_counts)
+    for year, count in year_counts.items():
+        counter = db.session.scalar(select(RequestCounter).where(RequestCounter.year == year))
+        if counter is None:
+            db.session.add(RequestCounter(year=year, last=count))
+        else:
+            counter.last = max(counter.last, count)
+    db.session.commit()
+
+    lines = [f"Demo logins (password for every account: {password})"]
+    for unit in (denpasar, sleman):
+        supervisor, staff = staff_of[unit.id]
+        zone = sla.zone_label(unit.timezone)
+        lines.append(f"{unit.name} ({unit.city}, {zone}):")
+        lines.append(f"  supervisor: {supervisor.email}")
+        lines += [f"  staff:      {s.email}" for s in staff]
+        with_email = next(o for o in owners[unit.id] if o.email)
+        without_email = next((o for o in owners[unit.id] if not o.email), None)
+        lines.append(f"  owner:      {with_email.email}  (or WhatsApp {with_email.phone})")
+        if without_email is not None:
+            lines.append(f"  owner:      WhatsApp {without_email.phone} (no e-mail)")
+    lines.append(f"Every unit (admin, /admin): {admin.email}")
+    logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    echo(
+        f"seeded {n_owners} owners and {n_requests} requests in {denpasar.name} (WITA) "
+        f"and {sleman.name} (WIB)"
+    )
+    echo("\n".join(lines))
+
+
+def _person(role, name, email, phone, password, unit=None) -> User:
+    user = User(
+        role=role,
+        full_name=name,
+        email=email,
+        phone=phone,
+        unit=unit,
+        consent_at=utcnow(),
+        locale="id",
+    )
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def _sleman() -> Unit:
+    """The demo's second unit with its kecamatan and desa."""
+    unit = db.session.scalar(select(Unit).where(Unit.slug == SLEMAN["slug"]))
+    if unit is None:
+        unit = Unit(**SLEMAN)
+        db.session.add(unit)
+        db.session.flush()
+    position = 0
+    for (code, kecamatan), names in SLEMAN_AREAS.items():
+        for name in names:
+            position += 1
+            db.session.add(
+                Area(
+                    unit_id=unit.id,
+                    kecamatan=kecamatan,
+                    kecamatan_code=code,
+                    name=name,
+                    kind=AreaKind.DESA,
+                    position=position,
+                )
+            )
+    db.session.flush()
+    return unit
+
+
+def _sleman_catalog(unit: Unit, admin: User) -> None:
+    """Sleman's own catalog: the national one, less two services, labels in 7 days."""
+    catalog.offer_national_defaults(unit)
+    for service, offer in catalog.catalog_of(unit):
+        if offer is None:
+            continue
+        terms = catalog.terms_of(offer)
+        if service.code in SLEMAN_OFF:
+            terms = dataclasses.replace(terms, enabled=False)
+        if service.code in SLEMAN_SLA:
+            terms = dataclasses.replace(terms, sla_days=SLEMAN_SLA[service.code])
+        catalog.set_terms(admin, unit, service, terms)
+
+
+def _seed_unit(unit, owners, n_requests, supervisor, staff, rng, fake, year_counts) -> None:
+    """One unit's businesses and requests in every status, on the unit's own calendar."""
     areas = db.session.scalars(select(Area).where(Area.unit_id == unit.id)).all()
     offers = {o.service_type_id: o for o in catalog.offered_services(unit)}
     services = [o.service_type for o in offers.values()]
-    password = "-".join(secrets.token_hex(3) for _ in range(3))
-
-    def person(role, name, email=None, phone=None, with_unit=True):
-        user = User(
-            role=role,
-            full_name=name,
-            email=email,
-            phone=phone,
-            unit=unit if with_unit else None,
-            consent_at=utcnow(),
-            locale="id",
-        )
-        user.set_password(password)
-        db.session.add(user)
-        return user
-
-    supervisor = person(
-        Role.SUPERVISOR, "Ni Made Suartini", "kepala@demo.rumahkemasan.id", "6281100000001"
-    )
-    staff = [
-        person(Role.STAFF, "I Gede Arya Wibawa", "arya@demo.rumahkemasan.id", "6281100000002"),
-        person(Role.STAFF, "Ni Putu Desi Lestari", "desi@demo.rumahkemasan.id", "6281100000003"),
-        person(Role.STAFF, "I Komang Adi Saputra", "adi@demo.rumahkemasan.id", "6281100000004"),
-    ]
-    admin = person(
-        Role.ADMIN, "Admin TI", "admin@demo.rumahkemasan.id", "6281100000005", with_unit=False
-    )
-    owners = []
-    for i in range(n_owners):
-        name = f"{'Ni' if i % 2 else 'I'} {rng.choice(FIRST)} {rng.choice(LAST)}"
-        email = f"pemilik{i + 1}@demo-umkm.id" if i % 3 else None
-        owners.append(person(Role.OWNER, name, email, f"62812{37000000 + i:08d}", with_unit=False))
-    db.session.flush()
     businesses = []
     for owner in owners:
         category = rng.choice(list(PRODUCTS))
@@ -222,7 +411,7 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
                     else None
                 ),
                 area=area,
-                banjar=f"Banjar {fake.last_name()}",
+                banjar=f"Banjar {fake.last_name()}" if unit.slug == "denpasar" else None,
                 address=fake.street_address(),
                 gallery_consent=rng.random() < 0.5,
             )
@@ -233,7 +422,6 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
     cal = calendar_for(unit)
     now = utcnow()
     statuses = list(Status)
-    year_counts: dict[int, int] = {}
     for i in range(n_requests):
         business = rng.choice(businesses)
         service = rng.choice(services)
@@ -298,24 +486,6 @@ def seed_demo(*, if_empty: bool, n_owners: int, n_requests: int, echo=print) -> 
             req.paused_at = at
         req.last_changed_at = at
         req.last_changed_by_id = actor.id
-    for year, count in year_counts.items():
-        counter = db.session.scalar(select(RequestCounter).where(RequestCounter.year == year))
-        if counter is None:
-            db.session.add(RequestCounter(year=year, last=count))
-        else:
-            counter.last = max(counter.last, count)
-    db.session.commit()
-    lines = [
-        f"Demo logins (password for every account: {password})",
-        f"  supervisor: {supervisor.email}",
-        *[f"  staff:      {s.email}" for s in staff],
-        f"  admin:      {admin.email}",
-        f"  owner:      {owners[1].email}  (or WhatsApp {owners[1].phone})",
-        f"  owner:      WhatsApp {owners[0].phone} (no e-mail)",
-    ]
-    logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    echo(f"seeded {len(owners)} owners, {n_requests} requests in unit {unit.name}")
-    echo("\n".join(lines))
 
 
 def _picture(text: str, colour: tuple[int, int, int], size=(900, 675)) -> bytes:
