@@ -30,7 +30,6 @@ from .extensions import db
 from .reference_data import load_all
 from .roles import Role
 from .service_requests import catalog, sla
-from .service_requests.calendars import calendar_for
 from .service_requests.models import (
     EventKind,
     RequestCounter,
@@ -39,6 +38,7 @@ from .service_requests.models import (
     TargetMarket,
     Visibility,
 )
+from .service_requests.services import calendar_for
 from .service_requests.workflow import Status
 
 PRODUCTS = {

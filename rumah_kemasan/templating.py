@@ -15,7 +15,8 @@ from .formats import display_phone
 from .forms import ActionForm
 from .i18n import current_locale, zone_unit
 from .service_requests import sla
-from .service_requests.calendars import calendar_for, report_zone, zone_of
+from .service_requests.calendars import report_zone, zone_of
+from .service_requests.services import calendar_for
 from .service_requests.workflow import Status
 
 

@@ -35,7 +35,7 @@ class Unit(Model):
     # Free text, one line per period ("Senin–Jumat 08.00–15.00"), shown as written.
     opening_hours: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A new random stamp at every change of the unit's holidays: a process's cached calendar of
-    # the unit is rebuilt when the stamp it was built from differs (calendars.calendar_for).
+    # the unit is rebuilt when the stamp it was built from differs (services.calendar_for).
     # Random, not a counter, so that two databases (tests, a restored backup) never share one.
     calendar_stamp: Mapped[str] = mapped_column(
         String(32), default=lambda: secrets.token_hex(8), server_default="0"

@@ -2,7 +2,7 @@
 either. Each change, in the caller's transaction (the view commits once):
 
 * writes or deletes the `UnitHoliday` row and gives the unit a new `calendar_stamp`, so every
-  process rebuilds its cached calendar of the unit (calendars.calendar_for);
+  process rebuilds its cached calendar of the unit (services.calendar_for);
 * moves the due date of the unit's open requests whose clock is running and whose due date
   falls on or after the changed day: recomputed from the acceptance, the SLA days and the
   paused working time, on the new calendar (a paused request gets its new date when it
@@ -22,8 +22,8 @@ from ..accounts.models import Unit, UnitHoliday, User
 from ..audit.services import record
 from ..extensions import db
 from ..service_requests import sla
-from ..service_requests.calendars import calendar_for
 from ..service_requests.models import ServiceRequest
+from ..service_requests.services import calendar_for
 from ..service_requests.workflow import Clock, Status
 
 RUNNING = [s for s in Status if s.clock is Clock.RUNNING]

@@ -20,7 +20,7 @@ from ..i18n import current_locale
 from ..permissions import can_administer, get_managed_unit_or_404, permission_required
 from ..security import arg_int
 from ..service_requests import sla
-from ..service_requests.calendars import calendar_for
+from ..service_requests.services import calendar_for
 from . import services
 from .forms import DayChangeForm, DayOffForm
 

@@ -28,7 +28,6 @@ from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
 from ..roles import Role
-from ..service_requests.calendars import calendar_for
 from ..service_requests.catalog import apply_terms, offered_services
 from ..service_requests.models import (
     EventKind,
@@ -37,7 +36,7 @@ from ..service_requests.models import (
     TargetMarket,
     Visibility,
 )
-from ..service_requests.services import reserve_codes
+from ..service_requests.services import calendar_for, reserve_codes
 from ..service_requests.sla import due_at
 from ..service_requests.workflow import Status
 from .spreadsheet import Cell, SheetError, read_table

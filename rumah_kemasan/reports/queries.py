@@ -36,7 +36,7 @@ from ..extensions import db
 from ..permissions import scope_requests, sees_every_unit
 from ..roles import Role
 from ..service_requests import sla
-from ..service_requests.calendars import calendar_for, report_unit, report_zone, zone_of
+from ..service_requests.calendars import report_unit, report_zone, zone_of
 from ..service_requests.filters import (
     AGE_BUCKETS,
     age_clause,
@@ -48,6 +48,7 @@ from ..service_requests.filters import (
 )
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
 from ..service_requests.queries import overdue_clause
+from ..service_requests.services import calendar_for
 from ..service_requests.workflow import OPEN_STATUSES, Status
 from . import skm
 from .models import SurveyResponse

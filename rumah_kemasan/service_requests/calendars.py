@@ -1,43 +1,16 @@
-"""Each unit's working calendar: its time zone and its own holidays, cached per process.
+"""Which unit's time zone a page, a report or a list counts in.
 
-`calendar_for(unit)` is what every due date, pause, overdue check and local date asks. The
-calendar of a unit is built once per process from its `UnitHoliday` rows (one query) and kept
-with the unit's `calendar_stamp`; every holiday change writes a new stamp in the same
-transaction, so a process that reads the unit afterwards sees a stamp it has not built and
-rebuilds: never stale, and no query on a page beyond the unit row it already loads.
+The unit's working calendar itself (its zone and its own holidays, cached per process) is
+`services.calendar_for`: it lives beside the clock that asks it on every status change, so
+that a status change still walks one way through few files (tests/integration/
+test_call_path.py).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..accounts.models import Unit, UnitHoliday, User
+from ..accounts.models import Unit, User
 from ..extensions import db
 from . import sla
-
-# unit id -> (time zone, stamp, calendar); a handful of units per installation.
-_cache: dict[int, tuple[str, str, sla.WorkingCalendar]] = {}
-
-
-def calendar_for(unit: Unit | None) -> sla.WorkingCalendar:
-    """The working calendar of `unit` (the national one in the default zone for None)."""
-    if unit is None:
-        return sla.zone_calendar()
-    tz = unit.timezone or sla.DEFAULT_TIMEZONE
-    stamp = unit.calendar_stamp
-    cached = _cache.get(unit.id)
-    if cached is not None and cached[0] == tz and cached[1] == stamp:
-        return cached[2]
-    rows = db.session.execute(
-        select(UnitHoliday.day, UnitHoliday.closed).where(UnitHoliday.unit_id == unit.id)
-    ).all()
-    cal = sla.WorkingCalendar(
-        tz,
-        extra_holidays=[day for day, closed in rows if closed],
-        extra_working_days=[day for day, closed in rows if not closed],
-    )
-    _cache[unit.id] = (tz, stamp, cal)
-    return cal
 
 
 def zone_of(unit: Unit | None) -> str:

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..permissions import scope_requests
 from ..roles import Role
 from . import sla
-from .calendars import calendar_for, report_unit, zone_of
+from .calendars import report_unit, zone_of
 from .filters import ReportFilters, report_clauses
 from .models import RequestEvent, ServiceRequest, Visibility
 from .workflow import OPEN_STATUSES, Status
@@ -170,7 +170,7 @@ def request_list(
     stmt = scope_requests(select(ServiceRequest), user)
     unit_id = filters.report.unit_id if filters.report is not None else None
     unit = report_unit(user, unit_id)
-    clauses = list_clauses(filters, now, zone_of(unit), calendar_for(unit))
+    clauses = list_clauses(filters, now, zone_of(unit))
     if clauses:
         stmt = stmt.where(*clauses)
     sort = filters.sort if filters.sort in SORTS else "newest"

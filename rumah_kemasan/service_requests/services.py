@@ -19,7 +19,15 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Business, BusinessScale, ConsentRecord, ProductCategory, User
+from ..accounts.models import (
+    Business,
+    BusinessScale,
+    ConsentRecord,
+    ProductCategory,
+    Unit,
+    UnitHoliday,
+    User,
+)
 from ..accounts.services import REGISTRATION_PURPOSE
 from ..designs import services as designs
 from ..designs.services import DesignSnapshot, design_facts
@@ -27,7 +35,6 @@ from ..errors import Conflict
 from ..extensions import db
 from ..roles import Role
 from . import catalog, sla
-from .calendars import calendar_for
 from .events import record_event
 from .models import (
     EventKind,
@@ -46,6 +53,36 @@ from .workflow import (
     Status,
     check_transition,
 )
+
+# Each unit's working calendar: its time zone and its own holidays. `calendar_for(unit)` is
+# what every due date, pause, overdue check and local date asks. The calendar of a unit is built
+# once per process from its `UnitHoliday` rows (one query) and kept with the unit's
+# `calendar_stamp`; every holiday change writes a new stamp in the same transaction, so a
+# process that reads the unit afterwards sees a stamp it has not built and rebuilds: never
+# stale, and no query on a page beyond the unit row it already loads.
+# unit id -> (time zone, stamp, calendar); a handful of units per installation.
+_cache: dict[int, tuple[str, str, sla.WorkingCalendar]] = {}
+
+
+def calendar_for(unit: Unit | None) -> sla.WorkingCalendar:
+    """The working calendar of `unit` (the national one in the default zone for None)."""
+    if unit is None:
+        return sla.zone_calendar()
+    tz = unit.timezone or sla.DEFAULT_TIMEZONE
+    stamp = unit.calendar_stamp
+    cached = _cache.get(unit.id)
+    if cached is not None and cached[0] == tz and cached[1] == stamp:
+        return cached[2]
+    rows = db.session.execute(
+        select(UnitHoliday.day, UnitHoliday.closed).where(UnitHoliday.unit_id == unit.id)
+    ).all()
+    cal = sla.WorkingCalendar(
+        tz,
+        extra_holidays=[day for day, closed in rows if closed],
+        extra_working_days=[day for day, closed in rows if not closed],
+    )
+    _cache[unit.id] = (tz, stamp, cal)
+    return cal
 
 
 def utcnow() -> datetime:

@@ -232,7 +232,7 @@ _zone_calendars: dict[str, WorkingCalendar] = {}
 def zone_calendar(tz: str = DEFAULT_TIMEZONE) -> WorkingCalendar:
     """The national calendar in zone `tz` (no unit's own days), shared per zone.
 
-    For pure callers and tests; the app asks ``calendars.calendar_for(unit)``, which adds the
+    For pure callers and tests; the app asks ``services.calendar_for(unit)``, which adds the
     unit's holidays.
     """
     cal = _zone_calendars.get(tz)
