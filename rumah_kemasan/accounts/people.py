@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 
@@ -23,7 +22,7 @@ from ..audit.models import AuditLog
 from ..audit.services import record
 from ..database import utcnow
 from ..extensions import db
-from ..notifications.models import OutboxEmail
+from ..notifications.services import queue_email
 from ..roles import Role
 from ..service_requests.models import ServiceRequest
 from ..service_requests.workflow import OPEN_STATUSES
@@ -108,24 +107,18 @@ def _send_link(actor: User, person: User) -> Invitation:
     _void_links(person)
     token = issue_token(person, TokenPurpose.SET_PASSWORD, created_by=actor)
     link = external_url("auth.reset_with_token", token=token)
-    emailed = bool(person.email)
-    if person.email:
-        with force_locale(person.locale):
-            subject = _("You are invited to Rumah Kemasan")
-            context = {"user": person, "link": link, "inviter": actor, "days": link_days()}
-            text = render_template("email/invite.txt", **context)
-            html = render_template("email/invite.html", **context)
-        db.session.add(
-            OutboxEmail(
-                user_id=person.id,
-                to_address=person.email,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                locale=person.locale,
-            )
+    emailed = (
+        queue_email(
+            person,
+            lambda: _("You are invited to Rumah Kemasan"),
+            "email/invite",
+            link=link,
+            inviter=actor,
+            days=link_days(),
         )
-        db.session.flush()
+        is not None
+    )
+    db.session.flush()
     return Invitation(person, link, emailed, link_days())
 
 

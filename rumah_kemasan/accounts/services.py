@@ -9,8 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, cast
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -20,7 +19,7 @@ from ..audit.services import record
 from ..database import utcnow, without_write_lock
 from ..extensions import db
 from ..formats import FormatError, normalize_phone
-from ..notifications.models import OutboxEmail
+from ..notifications.services import queue_email
 from ..roles import Role
 from ..security import new_token, token_hash
 from .models import ConsentRecord, LoginAttempt, OneTimeToken, TokenPurpose, User
@@ -174,20 +173,7 @@ def request_reset(login: str) -> None:
         return
     token = issue_token(user, TokenPurpose.RESET)
     link = external_url("auth.reset_with_token", token=token)
-    with force_locale(user.locale):
-        subject = _("Reset your Rumah Kemasan password")
-        text = render_template("email/reset.txt", user=user, link=link)
-        html = render_template("email/reset.html", user=user, link=link)
-    db.session.add(
-        OutboxEmail(
-            user_id=user.id,
-            to_address=user.email,
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            locale=user.locale,
-        )
-    )
+    queue_email(user, lambda: _("Reset your Rumah Kemasan password"), "email/reset", link=link)
     db.session.flush()
 
 
