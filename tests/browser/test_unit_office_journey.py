@@ -11,8 +11,9 @@ request; the new designer sets a password, finds it on the desk and accepts it. 
 skips the local day off and is shown in WIB, to the minute, to the designer and the owner; a
 designer of Denpasar gets 404 for the request.
 
-Only reads go to the database (the unit's id, the outbox, the acceptance instant): every change
-is made through the pages, with CSRF protection on.
+Besides the admin and a Denpasar designer made as fixtures, only reads go to the database (the
+outbox, the request's unit and acceptance instant): every change is made through the pages,
+with CSRF protection on.
 """
 
 from __future__ import annotations
