@@ -20,8 +20,8 @@ from rumah_kemasan.audit.models import AuditLog
 from rumah_kemasan.extensions import db
 from rumah_kemasan.roles import Role
 from rumah_kemasan.service_requests import services
-from rumah_kemasan.service_requests.services import calendar_for
 from rumah_kemasan.service_requests.models import ServiceRequest
+from rumah_kemasan.service_requests.services import calendar_for
 from rumah_kemasan.service_requests.workflow import Status
 from tests.conftest import PASSWORD
 
