@@ -116,15 +116,17 @@ def _invite_link(app, email: str) -> str:
 
 
 def _local_day_off(app, unit_id: int):
-    """The first working day after today (local, WIB) that is no national holiday: a request
-    accepted now counts it inside any SLA of a working day or more, unless the unit closes."""
+    """The second working day after today (local, WIB), no national holiday: a request accepted
+    in the next minutes counts it inside an SLA of two working days or more, unless the unit
+    closes; the second, not the first, so that a run crossing midnight WIB still accepts the
+    request before the day off."""
     from rumah_kemasan.accounts.models import Unit
     from rumah_kemasan.service_requests.services import calendar_for
 
     def pick(db):
         cal = calendar_for(db.session.get(Unit, unit_id))
         assert cal.label == "WIB"
-        return cal.next_working_day(cal.local(datetime.now(UTC)).date())
+        return cal.next_working_day(cal.next_working_day(cal.local(datetime.now(UTC)).date()))
 
     return _read(app, pick)
 
