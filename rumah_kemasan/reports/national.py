@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, case, cast, extract, func, or_, select
+from sqlalchemy import and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.types import Integer
 
 from ..accounts.models import Unit, User
@@ -29,6 +29,7 @@ from ..service_requests.calendars import zone_of
 from ..service_requests.filters import ReportFilters
 from ..service_requests.models import ServiceRequest
 from ..service_requests.queries import ListFilters, list_clauses
+from ..service_requests.sla import DEFAULT_TIMEZONE
 from . import skm
 from .models import SurveyResponse
 from .periods import Period
@@ -122,15 +123,31 @@ def _hours_to_complete(dialect: str):
 
 
 def overview(user: User, period: Period, now: datetime) -> Overview:
-    """The figures of every unit `user` sees (an admin: all), grouped by region."""
+    """The figures of every unit `user` sees (an admin: all), grouped by region.
+
+    Each unit counts in its own zone, as the list its figures link to (`?unit=`); the totals
+    count as the all-units list they link to does, in the default zone (docs/tz.md). They
+    differ from the sum of the rows only for requests within an hour or two of a period's edge.
+    """
     units = list(db.session.scalars(select(Unit).order_by(Unit.name, Unit.id)))
-    figures: dict[int, Figures] = defaultdict(Figures)
-    # Each unit counts in its own zone (as the list its figure links to): one clause per zone.
+    if not units:
+        return Overview(period, [], Figures())
     by_zone: dict[str, list[int]] = defaultdict(list)
     for unit in units:
         by_zone[zone_of(unit)].append(unit.id)
-    if not by_zone:
-        return Overview(period, [], Figures())
+    figures = _figures(user, period, now, by_zone, per_unit=True)
+    total = _figures(user, period, now, {DEFAULT_TIMEZONE: [u.id for u in units]}, per_unit=False)[
+        0
+    ]
+    return Overview(period, group_by_region((u, figures[u.id]) for u in units), total)
+
+
+def _figures(
+    user: User, period: Period, now: datetime, by_zone: dict[str, list[int]], *, per_unit: bool
+) -> dict[int, Figures]:
+    """Figures per unit id (`per_unit`), or all together under the key 0, each zone's units
+    counted with the list's own clauses in that zone: three statements whatever the units."""
+    figures: dict[int, Figures] = defaultdict(Figures)
     wheres = {
         name: or_(
             *(
@@ -140,28 +157,23 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
         )
         for name, f in figure_filters(period).items()
     }
-
-    counts = scope_requests(
-        select(ServiceRequest.unit_id, *(_count_if(wheres[name]) for name in FIGURES))
-        .where(or_(*wheres.values()))
-        .group_by(ServiceRequest.unit_id),
-        user,
+    unit_col = ServiceRequest.unit_id if per_unit else literal(0)
+    counts = select(unit_col, *(_count_if(wheres[name]) for name in FIGURES)).where(
+        or_(*wheres.values())
     )
-    for unit_id, *numbers in db.session.execute(counts):
+    if per_unit:
+        counts = counts.group_by(ServiceRequest.unit_id)
+    for key, *numbers in db.session.execute(scope_requests(counts, user)):
         for name, count in zip(FIGURES, numbers, strict=True):
-            setattr(figures[unit_id], name, int(count))
+            setattr(figures[key or 0], name, int(count))
 
     hours = _hours_to_complete(db.engine.dialect.name).label("hours")
-    spans = scope_requests(
-        select(ServiceRequest.unit_id, hours, func.count())
-        .where(wheres["completed"])
-        .group_by(ServiceRequest.unit_id, hours),
-        user,
-    )
-    for unit_id, span, count in db.session.execute(spans):
-        figures[unit_id].hours[int(span)] += int(count)
+    spans = select(unit_col, hours, func.count()).where(wheres["completed"])
+    spans = spans.group_by(ServiceRequest.unit_id, hours) if per_unit else spans.group_by(hours)
+    for key, span, count in db.session.execute(scope_requests(spans, user)):
+        figures[key or 0].hours[int(span)] += int(count)
 
-    in_period = []  # as queries.skm_report reads the period: in each unit's zone
+    in_period = []  # as queries.skm_report reads the period: in the zone's own year
     for zone, ids in by_zone.items():
         lo, hi = period.utc_bounds(zone)
         in_period.append(
@@ -172,19 +184,16 @@ def overview(user: User, period: Period, now: datetime) -> Overview:
             )
         )
     sums = [func.coalesce(func.sum(getattr(SurveyResponse, e)), 0) for e in skm.ELEMENTS]
-    surveys = (
-        select(SurveyResponse.unit_id, func.count(SurveyResponse.id), *sums)
-        .where(or_(*in_period))
-        .group_by(SurveyResponse.unit_id)
-    )
-    for unit_id, answered, *element_sums in db.session.execute(surveys):
-        figures[unit_id].survey_n = int(answered)
-        figures[unit_id].survey_sums = [int(s) for s in element_sums]
-
-    total = Figures()
-    for unit in units:
-        total.add(figures[unit.id])
-    return Overview(period, group_by_region((u, figures[u.id]) for u in units), total)
+    survey_col = SurveyResponse.unit_id if per_unit else literal(0)
+    surveys = select(survey_col, func.count(SurveyResponse.id), *sums).where(or_(*in_period))
+    if per_unit:
+        surveys = surveys.group_by(SurveyResponse.unit_id)
+    for key, answered, *element_sums in db.session.execute(surveys):
+        if not answered:
+            continue
+        figures[key or 0].survey_n = int(answered)
+        figures[key or 0].survey_sums = [int(s) for s in element_sums]
+    return figures
 
 
 def group_by_region(

@@ -190,6 +190,17 @@ POSTS = {
         lambda w: {"file": (io.BytesIO(b"nama_pemilik\nx\n"), "data.csv")},
     ),
     "/admin/import/confirm": ("supervisor", None, lambda w: {"token": "0" * 32}),
+    # A unit's holidays: a local day off on a weekday, and undoing a change (none: refused).
+    "/admin/units/<int:unit_id>/holidays": (
+        "supervisor",
+        None,
+        lambda w: {"day": "2030-01-02", "name": "Hari libur lokal"},
+    ),
+    "/admin/units/<int:unit_id>/holidays/change": (
+        "supervisor",
+        None,
+        lambda w: {"day": "2030-01-03", "action": "undo"},
+    ),
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

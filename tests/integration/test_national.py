@@ -171,12 +171,15 @@ def test_every_figure_equals_the_rows_of_its_link(app, units, make_user):
         f"{b}-completed": 2,
         f"{c}-open": 0,
         f"{c}-overdue": 0,
+        # The WIB unit counts in WIB: completed at 23:30 on 31 December, last year.
+        f"{c}-completed": 0,
         "total-open": 7,
         "total-overdue": 3,
-        "total-completed": 5 + found[f"{c}-completed"][0],  # the WIB edge: 0 or 1
+        # The totals count as the all-units list they link to, in the default zone (WITA):
+        # there the same request was completed at 00:30 on 1 January, this year.
+        "total-completed": 6,
     }
     assert {k: found[k][0] for k in expected} == expected
-    edge_counted = found[f"{c}-completed"][0] == 1
     for key, (n, link) in found.items():
         codes = listed_codes(client, link)
         assert len(codes) == n, (key, link, codes)
@@ -187,12 +190,8 @@ def test_every_figure_equals_the_rows_of_its_link(app, units, make_user):
     shown = _page_figures(page)
     assert shown[f"{a}-median"] == "5.0"  # 2, 5, 10 days
     assert shown[f"{b}-median"] == "2.0"  # 1 and 3 days
-    if edge_counted:
-        assert shown[f"{c}-median"] == "1.0"
-        assert shown["total-median"] == "2.5"  # 1, 1, 2, 3, 5, 10
-    else:
-        assert f"{c}-median" not in shown  # nothing completed: a dash, no link
-        assert shown["total-median"] == "3.0"  # 1, 2, 3, 5, 10
+    assert f"{c}-median" not in shown  # nothing completed in WIB's year: a dash, no link
+    assert shown["total-median"] == "2.5"  # 1, 1, 2, 3, 5, 10: the edge request counts
     # IKM: (4 + 3) / 2 * 25 = 87.50, grade B; the other unit 2 * 25 = 50.00, grade D.
     assert (shown[f"{a}-ikm"], shown[f"{a}-grade"]) == ("87.50", "B")
     assert (shown[f"{b}-ikm"], shown[f"{b}-grade"]) == ("50.00", "D")
@@ -203,9 +202,12 @@ def test_every_figure_equals_the_rows_of_its_link(app, units, make_user):
         skm = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
         assert _page_figures(skm)["ikm"] == shown[key], key
 
-    # Grouped by region (the city until units have a province), in alphabetical order.
+    # Grouped by region (the province; the city of a unit without one), alphabetically.
     headings = re.findall(r'<th scope="rowgroup" colspan="7">([^<]+)</th>', page)
-    assert headings == sorted({u.city for u in (units.unit, units.other, units.sleman)})
+    assert units.unit.province == "Bali" and not units.other.province
+    assert headings == sorted(
+        {u.province or u.city for u in (units.unit, units.other, units.sleman)}
+    )
 
 
 def test_the_number_of_queries_does_not_grow_with_the_units(app, units, make_user):
@@ -236,7 +238,8 @@ def test_the_number_of_queries_does_not_grow_with_the_units(app, units, make_use
         units.fill(extra, open_ok=1, overdue=1, done_days=(2,), scores=([4] * 9,))
     many, data = queries_for_overview()
     assert sum(len(rows) for _region, rows in data.regions) == 7
-    assert many == few == 4  # units, counts, hours to complete, survey sums
+    # units; then counts, hours to complete and survey sums per unit, and again for the totals
+    assert many == few == 7
 
 
 def test_only_the_admin_opens_the_overview(app, units, make_user):
