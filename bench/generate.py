@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from rumah_kemasan.accounts.models import Area, Business, Unit, User
 from rumah_kemasan.extensions import db
+from rumah_kemasan.service_requests import catalog
 from rumah_kemasan.service_requests.models import RequestEvent, ServiceRequest, ServiceType
 
 PASSWORD = "bench-password-2026-long"
@@ -88,6 +89,12 @@ def generate(n_requests: int, *, open_requests: int = 3000, seed: int = 7) -> di
         "admin_email": admin.email,
     }
     services = db.session.scalars(select(ServiceType.id)).all()
+    terms = {
+        st.id: (st.sla_days, st.free_revisions, st.includes_printing, st.documents_required)
+        for st in db.session.scalars(select(ServiceType))
+    }
+    for unit in units:  # every unit offers the national catalog, as a data-file unit does
+        catalog.offer_national_defaults(unit)
     areas = {
         u.id: db.session.scalars(select(Area.id).where(Area.unit_id == u.id)).all() for u in units
     }
@@ -147,7 +154,7 @@ def generate(n_requests: int, *, open_requests: int = 3000, seed: int = 7) -> di
             ix.drop(conn, checkfirst=True)
         for name in search.TRIGGERS if search else ():
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    rows = _rows(n_requests, open_requests, now, biz, staff_ids, services, rng)
+    rows = _rows(n_requests, open_requests, now, biz, staff_ids, services, terms, rng)
     t1 = time.monotonic()
     if engine.dialect.name == "postgresql":
         rid = _load_postgresql(engine, rows, t1)
@@ -183,6 +190,8 @@ REQ_COLS = (
     "product_category", "brief", "target_market", "status", "assignee_id", "revision_count",
     "submitted_at", "accepted_at", "due_at", "completed_at", "paused_seconds",
     "last_changed_at", "version",
+    # the terms the request was filed under (issue 15): the national catalog's
+    "sla_days", "free_revisions", "includes_printing", "documents_required",
 )  # fmt: skip
 EV_COLS = (
     "request_id", "actor_id", "kind", "from_status", "to_status", "visibility", "created_at",
@@ -191,7 +200,7 @@ OPEN_DAYS = 45  # open requests were filed in the last weeks; completed ones bef
 CATS = ["pangan", "fashion", "kerajinan", "herbal_kosmetik", "agro", "lainnya"]
 
 
-def _rows(n, open_requests, now, biz, staff_ids, services, rng):
+def _rows(n, open_requests, now, biz, staff_ids, services, terms, rng):
     """Yield (request tuple, [event tuples]) in id order; timestamps are aware UTC datetimes."""
     open_requests = min(open_requests, max(1, n // 10))
     n_closed = n - open_requests
@@ -230,11 +239,12 @@ def _rows(n, open_requests, now, biz, staff_ids, services, rng):
             evs.append((rid, assignee, "status", "submitted", "accepted", "public", accepted))
             evs.append((rid, assignee, "status", "accepted", "in_design", "public", accepted + DAY))
             evs.append((rid, assignee, "status", "in_design", "completed", "public", completed))
+        service_id = services[i % len(services)]
         req = (
             rid, f"RK-{year}-{per_year[year]:05d}", unit_id, b_id, owner_id,
-            services[i % len(services)], f"{rng.choice(words)} {i}", CATS[i % 6], "Label baru",
+            service_id, f"{rng.choice(words)} {i}", CATS[i % 6], "Label baru",
             "lokal", status, assignee, i % 4, submitted, accepted_at, due_at, completed, 0,
-            completed or accepted_at or submitted, 1,
+            completed or accepted_at or submitted, 1, *terms[service_id],
         )  # fmt: skip
         yield req, evs
 
@@ -261,7 +271,9 @@ def _load_sqlite(engine, rows, t1) -> int:
         reqs, evs, rid = [], [], 0
         for req, req_evs in rows:
             rid = req[0]
-            reqs.append((*req[:13], *(ts(v) for v in req[13:17]), req[17], ts(req[18]), 1))
+            reqs.append(
+                (*req[:13], *(ts(v) for v in req[13:17]), req[17], ts(req[18]), 1, *req[20:])
+            )
             evs.extend((*e[:6], ts(e[6])) for e in req_evs)
             if len(reqs) >= CHUNK:
                 cur.executemany(req_sql, reqs)
