@@ -6,11 +6,11 @@ request is not overdue before acceptance, while it waits on the owner (needs inf
 awaiting approval), once the office's work is done (ready for pickup) or closed.
 
 Every count and every badge asks these two: the desk, the request list's "overdue only" filter
-and its export, /backlog, /reports, the national overview, the digest and `flask notify overdue`
-(the SQL clause); the cards and the request page (the predicate, the `is_overdue` template
-global). Before issue 16 the SQL counted ready-for-pickup requests and the notices did not, so
-the desk said 85 where the digest said 68. tests/integration/test_overdue_everywhere.py keeps
-them equal.
+and its export, /backlog and its staff table, the national overview, the digest and
+`flask notify overdue` (the SQL clause); the cards and the request page (the predicate, the
+`is_overdue` template global). Before issue 16 the SQL counted ready-for-pickup requests and
+the notices did not, so the desk said 85 where the digest said 68.
+tests/integration/test_overdue_everywhere.py keeps them equal.
 """
 
 from __future__ import annotations

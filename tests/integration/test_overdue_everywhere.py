@@ -222,3 +222,8 @@ def test_the_demo_data_shows_one_overdue_count_everywhere(app, ctx, tmp_path):
             figures_of_unit,
         )
     assert sum(c["sql"] for c in counts.values()) > 0  # the demo has overdue requests
+    # ... and requests ready for pickup past their due date, which the old definitions split on.
+    ready_late = select(func.count()).where(
+        ServiceRequest.status == Status.READY, ServiceRequest.due_at < utcnow()
+    )
+    assert db.session.scalar(ready_late) > 0
