@@ -16,6 +16,7 @@ from .forms import ActionForm
 from .i18n import current_locale, zone_unit
 from .service_requests import sla
 from .service_requests.calendars import report_zone, zone_of
+from .service_requests.overdue import is_overdue
 from .service_requests.services import calendar_for
 from .service_requests.workflow import Status
 
@@ -103,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["report_zone_label"] = report_zone_label
     app.jinja_env.filters["phone"] = lambda p: display_phone(p) if p else ""
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.globals["is_overdue"] = is_overdue  # one rule: service_requests/overdue.py
     for check in TEMPLATE_PERMISSIONS:
         app.jinja_env.globals[check.__name__] = _for_current_user(check)
 

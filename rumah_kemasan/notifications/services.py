@@ -28,6 +28,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..roles import Role
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, Visibility
+from ..service_requests.overdue import overdue_clause
 from ..service_requests.workflow import Status
 from .models import Delivery, DigestItem, EmailTopic, Notification, NotificationKind, OutboxEmail
 from .preferences import deliveries
@@ -356,17 +357,11 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
 
 
 def overdue_requests(now: datetime, unit_id: int | None = None):
-    """Open requests past their due date whose clock is running."""
-    open_statuses = [s for s in Status if s.is_open and s.clock.value == "running"]
-    stmt = select(ServiceRequest).where(
-        ServiceRequest.status.in_(open_statuses),
-        ServiceRequest.due_at.is_not(None),
-        ServiceRequest.due_at < now,
-        ServiceRequest.paused_at.is_(None),
-    )
+    """Overdue requests (service_requests/overdue.py), the longest overdue first."""
+    stmt = select(ServiceRequest).where(overdue_clause(now))
     if unit_id is not None:
         stmt = stmt.where(ServiceRequest.unit_id == unit_id)
-    return stmt.order_by(ServiceRequest.due_at)
+    return stmt.order_by(ServiceRequest.due_at, ServiceRequest.id)
 
 
 def notify_overdue(now: datetime | None = None) -> int:

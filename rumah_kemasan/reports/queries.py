@@ -47,7 +47,7 @@ from ..service_requests.filters import (
     within_sla_clause,
 )
 from ..service_requests.models import EventKind, RequestEvent, ServiceRequest, ServiceType
-from ..service_requests.queries import overdue_clause
+from ..service_requests.overdue import overdue_clause
 from ..service_requests.services import calendar_for
 from ..service_requests.workflow import OPEN_STATUSES, Status
 from . import skm

@@ -33,6 +33,7 @@ from . import sla
 from .calendars import report_unit, zone_of
 from .filters import ReportFilters, report_clauses
 from .models import RequestEvent, ServiceRequest, Visibility
+from .overdue import overdue_clause
 from .workflow import OPEN_STATUSES, Status
 
 SORTS = ("newest", "oldest", "due")
@@ -68,15 +69,6 @@ class ListFilters:
 
 
 Cursor = tuple[datetime | None, int]
-
-
-def overdue_clause(now: datetime):
-    """Open, clock running, past the due date (paused requests get their due date extended)."""
-    return and_(
-        ServiceRequest.status.in_(list(OPEN_STATUSES)),
-        ServiceRequest.paused_at.is_(None),
-        ServiceRequest.due_at < now,
-    )
 
 
 def _sort_key(sort: str):

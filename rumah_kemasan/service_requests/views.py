@@ -46,7 +46,7 @@ from ..permissions import (
 )
 from ..roles import Role
 from ..security import arg_int, arg_text, next_arg, small_int
-from . import catalog, queries, services, sla
+from . import catalog, queries, services
 from .actions import actions_for
 from .filters import parse_report_args
 from .forms import (
@@ -174,7 +174,6 @@ def index():
         staff=staff,
         units=units,
         now=now,
-        sla=sla,
     )
 
 
@@ -429,7 +428,6 @@ def detail(code: str):
         staff=staff,
         comment_form=CommentForm(),
         now=utcnow(),
-        sla=sla,
         internal=internal,
     )
 
@@ -575,5 +573,4 @@ def desk():
         over_limit=over_limit,
         claim_form=TransitionForm(),
         now=now,
-        sla=sla,
     )

@@ -100,6 +100,10 @@ _STATUS_INFO: dict[Status, tuple[str, bool, Clock]] = {
 OPEN_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.is_open)
 CLOSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if not s.is_open)
 PAUSED_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.clock is Clock.PAUSED)
+# The clock runs in these statuses, and only a request in one of them can be overdue: not
+# before acceptance, not while it waits on the owner, not once the office's work is done (ready
+# for pickup) or closed (docs/sla.md "Overdue"; the rule is service_requests/overdue.py).
+RUNNING_STATUSES: frozenset[Status] = frozenset(s for s in Status if s.clock is Clock.RUNNING)
 # The clock pauses exactly while the request waits on the owner (docs/sla.md).
 WAITING_ON_OWNER: frozenset[Status] = frozenset({Status.NEEDS_INFO, Status.AWAITING_APPROVAL})
 OWNER_EDITABLE: frozenset[Status] = frozenset({Status.SUBMITTED, Status.NEEDS_INFO})
