@@ -207,12 +207,18 @@ class Watchdog:
             return
         deadline = time.monotonic() + seconds
         with self._cond:
+            # Wake the thread only when it sleeps past this deadline: it always sleeps until
+            # the earliest entry of the heap (a disarmed one is dropped when it comes up), so
+            # a later deadline needs no wake-up. Waking it on every statement handed the GIL
+            # to it and back once per query.
+            wake = not self._heap or deadline < self._heap[0][0]
             self._armed[id(dbapi_conn)] = (deadline, fd)
             heapq.heappush(self._heap, (deadline, id(dbapi_conn)))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            elif wake:
+                self._cond.notify()
 
     def disarm(self, dbapi_conn) -> bool:
         """Stop watching; True when the watchdog had cut this connection."""
