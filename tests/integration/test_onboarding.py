@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import zipfile
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -193,10 +192,8 @@ def test_a_1000_row_file_with_5_bad_rows_is_refused_then_imported_once(
 
     for i, row in good.items():
         rows[i] = row
-    started = time.monotonic()
     resp = upload(client, unit.id, xlsx(rows))
     html = resp.get_data(as_text=True)
-    checked_in = time.monotonic() - started
     owners, businesses = OWNERS, OWNERS * BUSINESSES_PER_OWNER
     assert counts_of(html) == {
         "owners": (owners, 0),
@@ -204,14 +201,10 @@ def test_a_1000_row_file_with_5_bad_rows_is_refused_then_imported_once(
         "requests": (ROWS, 0),
     }, problems_of(html)
     assert totals() == before  # the preview saves nothing
-    started = time.monotonic()
     resp = client.post("/admin/import/confirm", data={"token": token_of(html)})
-    saved_in = time.monotonic() - started
     assert resp.status_code == 303
     after = totals()
     assert after == (before[0] + owners, before[1] + businesses, before[2] + ROWS)
-    # A few seconds on either database (the machine is shared: a generous bound).
-    assert checked_in < 20 and saved_in < 30, (checked_in, saved_in)
 
     audit = db.session.scalars(
         select(AuditLog).where(AuditLog.action == onboarding.AUDIT_ACTION)
